@@ -1,0 +1,141 @@
+import type { ErrorKind } from '../errors.js';
+
+/**
+ * Provider declarations: everything toolvault knows about a provider, as data. Where a provider really
+ * differs (Slack's `authed_user`, GitHub's 200-status errors) the difference is a function in that provider's
+ * own module, referenced from here; shared code never asks which provider it is talking to.
+ */
+
+/** Who consented at the provider (Slack user + team, GitHub login, OIDC sub). */
+export interface Account {
+  id: string;
+  name?: string;
+  team?: string;
+}
+
+/** The sealed payload of a connection. Only ever leaves the vault into an Authorization header. */
+export interface TokenSet {
+  accessToken: string;
+  refreshToken?: string;
+  /** As the provider said it (Slack says `user` or `bot`); we always send `Bearer`. */
+  tokenType: string;
+  idToken?: string;
+  /** Further credentials of the same grant, refreshed separately (Slack's bot token beside the user token). */
+  extra?: Record<string, { accessToken: string; refreshToken?: string; expiresAt?: number }>;
+}
+
+/** A token endpoint answer in toolvault's terms. */
+export interface NormalizedGrant {
+  tokens: TokenSet;
+  /** Seconds; absent when the provider did not say (then `token.defaultAccessLifetimeSec` applies). */
+  expiresIn?: number;
+  /** Scopes the provider says it granted; absent when it did not say (then the requested ones). */
+  scopes?: string[];
+  account?: Account;
+  /** Absolute lifetime of the refresh token, when the provider says it (GitHub `refresh_token_expires_in`). */
+  refreshExpiresIn?: number;
+}
+
+export interface Endpoints {
+  authorizeUrl: string;
+  tokenUrl: string;
+  revokeUrl?: string;
+  userinfoUrl?: string;
+  /** Base of the provider's API; the authenticated client sends the token only to URLs under it. */
+  apiBaseUrl?: string;
+  /** OIDC issuer: with `discovery`, endpoints come from its metadata; also checked in id_tokens. */
+  issuer?: string;
+}
+
+/** What a response from the provider's API means, read from the provider's own signals. */
+export interface ApiSignal {
+  kind: ErrorKind;
+  /** The provider's error code (`token_revoked`, `bad credentials`...), safe to log. */
+  code?: string;
+  retryAfterSeconds?: number;
+  /** Scopes the call needed that the token lacks, when the provider says. */
+  missingScopes?: string[];
+  /** Scopes the token has, when the provider says. */
+  grantedScopes?: string[];
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the body was JSON, else the text. */
+  body: unknown;
+}
+
+export type ProbeVerdict = 'valid' | 'invalid' | 'unknown';
+
+export interface ProviderDeclaration {
+  id: string;
+  displayName: string;
+  endpoints: Endpoints;
+  /** Resolve endpoints from `endpoints.issuer` via OIDC discovery at start-up. */
+  discovery?: boolean;
+  /** How scopes are joined in the authorize request (Slack and GitHub: comma). */
+  scopeSeparator: ' ' | ',';
+  defaultScopes: string[];
+  /** Scopes always requested so a refresh token is issued (OIDC `offline_access`). */
+  offlineScopes?: string[];
+  /** Extra authorize parameters (Google: `access_type=offline`, `prompt=consent`). */
+  authorizeParams?: Record<string, string>;
+  /**
+   * Builds the scope parameters of the authorize request when they are not a plain `scope`
+   * (Slack: user scopes in `user_scope`, bot scopes in `scope`).
+   */
+  scopeParams?: (scopes: string[]) => Record<string, string>;
+  clientAuth: 'client_secret_post' | 'client_secret_basic';
+  /** Send PKCE (S256). Every provider we know accepts it or ignores it. */
+  pkce: boolean;
+  /**
+   * Rewrites token endpoint responses into standard OAuth shapes before openid-client reads them
+   * (200-status errors -> 400 with `error`; Slack `ratelimited` -> 429; non-bearer token types).
+   */
+  adaptTokenResponse?: (response: Response) => Promise<Response>;
+  /** Turns a token endpoint JSON body into a NormalizedGrant; default reads standard RFC 6749 fields. */
+  readGrant?: (body: Record<string, unknown>, previous?: TokenSet) => NormalizedGrant;
+  /** Provider-specific token endpoint error codes and what they mean (standard RFC 6749 codes are known). */
+  tokenErrors?: Record<string, ErrorKind>;
+  token: {
+    /** Lifetime assumed when a token response has no `expires_in`; absent = assume it does not expire. */
+    defaultAccessLifetimeSec?: number;
+    /** The provider issues a new refresh token on every refresh and kills the old one. */
+    rotatesRefreshToken: boolean;
+    /** Seconds a rotated refresh token still works (Atlassian 600, Okta 30); 0 when none. */
+    reuseGraceSec: number;
+    /** A refresh token unused this long dies (Google 6 months, Atlassian 90 days). */
+    refreshIdleLimitSec?: number;
+  };
+  /** A cheap read-only call that tells whether an access token is alive. */
+  probe?: {
+    method: 'GET' | 'POST';
+    /** Absolute, or relative to `endpoints.apiBaseUrl`; `userinfo` means `endpoints.userinfoUrl`. */
+    path: string;
+    judge: (response: ApiResponse) => ProbeVerdict;
+    /** Who the token belongs to, when the probe says. */
+    account?: (response: ApiResponse) => Account | undefined;
+  };
+  api?: {
+    /** Extra headers every API request carries (GitHub: Accept, X-GitHub-Api-Version). */
+    headers?: Record<string, string>;
+    /** Reads an API response: null when it succeeded, else what went wrong (Slack errors come with 200). */
+    inspect: (response: ApiResponse) => ApiSignal | null;
+  };
+}
+
+/** Client credentials and endpoint overrides from configuration. */
+export interface ProviderSettings {
+  clientId: string;
+  clientSecret?: string;
+  /** A previous client secret to fall back on during secret rotation. */
+  previousClientSecret?: string;
+  scopes?: string[];
+}
+
+/** A declaration ready to use: configured credentials and resolved endpoints. */
+export interface ConfiguredProvider {
+  declaration: ProviderDeclaration;
+  settings: ProviderSettings;
+}
