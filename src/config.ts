@@ -124,7 +124,11 @@ export interface ConfigOverrides {
 }
 
 /** Loads and validates configuration. Throws ConfigError naming the first bad field. */
-export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = {}, cwd = process.cwd()): Config {
+export function loadConfig(
+  env: Env = process.env,
+  overrides: ConfigOverrides = {},
+  cwd = process.cwd(),
+): Config {
   const explicit = env['TOOLVAULT_CONFIG'];
   const file = readFile(resolve(cwd, explicit ?? 'toolvault.config.json'), explicit !== undefined);
 
@@ -164,9 +168,20 @@ export function loadConfig(env: Env = process.env, overrides: ConfigOverrides = 
     host,
     port,
     user: env['TOOLVAULT_USER'] || file.user || 'local',
-    toolNames: envChoice(env, 'TOOLVAULT_TOOL_NAMES', ['underscore', 'dotted'] as const) ?? file.toolNames ?? 'underscore',
+    toolNames:
+      envChoice(env, 'TOOLVAULT_TOOL_NAMES', ['underscore', 'dotted'] as const) ??
+      file.toolNames ??
+      'underscore',
     logLevel:
-      envChoice(env, 'TOOLVAULT_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const) ??
+      envChoice(env, 'TOOLVAULT_LOG_LEVEL', [
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+        'silent',
+      ] as const) ??
       file.logLevel ??
       'info',
     demo: demoEnv === undefined ? (file.demo ?? true) : demoEnv === '1' || demoEnv === 'true',

@@ -57,7 +57,29 @@ export interface ApiSignal {
   missingScopes?: string[];
   /** Scopes the token has, when the provider says. */
   grantedScopes?: string[];
+  /** The request provably never reached the provider (connection refused, DNS): even a write may be retried. */
+  neverReached?: boolean;
 }
+
+/**
+ * A provider-reported failure of the request itself, not of the credential (Slack `channel_not_found`,
+ * GitHub 404 or 422). The auth layer leaves the connection alone; the tool turns `code` into a clear message.
+ */
+export interface ApiRequestError {
+  status: number;
+  /** The provider's code, safe to show: `channel_not_found`, `not_found`, `validation_failed`. */
+  code: string;
+  /** Structured particulars safe to show (GitHub 422: `Issue.title: missing_field`); never raw body text. */
+  details?: string[];
+}
+
+/**
+ * How a token is revoked at the provider; the URL is `endpoints.revokeUrl` (`{client_id}` is substituted).
+ * - `rfc7009`: POST form `token`, `token_type_hint`, with the token endpoint's client authentication.
+ * - `slack-auth-revoke`: Slack's Web API method `auth.revoke`, authenticated by the access token itself.
+ * - `github-grant`: `DELETE /applications/{client_id}/grant` with Basic client auth and `{access_token}`.
+ */
+export type RevocationStyle = 'rfc7009' | 'slack-auth-revoke' | 'github-grant';
 
 export interface ApiResponse {
   status: number;
@@ -94,8 +116,12 @@ export interface ProviderDeclaration {
    * (200-status errors -> 400 with `error`; Slack `ratelimited` -> 429; non-bearer token types).
    */
   adaptTokenResponse?: (response: Response) => Promise<Response>;
-  /** Turns a token endpoint JSON body into a NormalizedGrant; default reads standard RFC 6749 fields. */
-  readGrant?: (body: Record<string, unknown>, previous?: TokenSet) => NormalizedGrant;
+  /**
+   * Turns a token endpoint JSON body into a NormalizedGrant; default reads standard RFC 6749 fields.
+   * `tokens` describe the credential that was issued or refreshed; `previous.extra` and `previous.refreshToken`
+   * are carried over when the response does not replace them. `now` (ms) dates `extra[*].expiresAt`.
+   */
+  readGrant?: (body: Record<string, unknown>, previous?: TokenSet, now?: number) => NormalizedGrant;
   /** Provider-specific token endpoint error codes and what they mean (standard RFC 6749 codes are known). */
   tokenErrors?: Record<string, ErrorKind>;
   token: {
@@ -108,6 +134,8 @@ export interface ProviderDeclaration {
     /** A refresh token unused this long dies (Google 6 months, Atlassian 90 days). */
     refreshIdleLimitSec?: number;
   };
+  /** How tokens are revoked at `endpoints.revokeUrl`; default `rfc7009` when there is a revokeUrl. */
+  revocationStyle?: RevocationStyle;
   /** A cheap read-only call that tells whether an access token is alive. */
   probe?: {
     method: 'GET' | 'POST';
@@ -120,8 +148,13 @@ export interface ProviderDeclaration {
   api?: {
     /** Extra headers every API request carries (GitHub: Accept, X-GitHub-Api-Version). */
     headers?: Record<string, string>;
-    /** Reads an API response: null when it succeeded, else what went wrong (Slack errors come with 200). */
-    inspect: (response: ApiResponse) => ApiSignal | null;
+    /**
+     * Reads an API response for credential and transport signals: null when the credential is fine (the
+     * request may still have failed, see `requestError`). Slack errors come with 200. `now` in ms.
+     */
+    inspect: (response: ApiResponse, now: number) => ApiSignal | null;
+    /** Reads a failure that is not about the credential (inspect said null); default: any status >= 400. */
+    requestError?: (response: ApiResponse) => ApiRequestError | null;
   };
 }
 

@@ -25,7 +25,6 @@ export interface SealedSecret {
   blob: Uint8Array;
 }
 
-
 export interface LastError {
   kind: string;
   at: number;
@@ -196,7 +195,12 @@ export interface Store {
    * Throws ConnectionIdMismatchError (carrying the existing id) when a row with another id exists, so the
    * caller re-seals for that id and tries again; nothing is written then.
    */
-  completeConsent(authId: string, connectionId: string, grant: GrantWrite, now: number): Promise<ConnectionRow>;
+  completeConsent(
+    authId: string,
+    connectionId: string,
+    grant: GrantWrite,
+    now: number,
+  ): Promise<ConnectionRow>;
 
   // events
   appendEvent(event: NewEvent): Promise<EventRow>;
@@ -215,5 +219,16 @@ export class ConnectionIdMismatchError extends Error {
   override readonly name = 'ConnectionIdMismatchError';
   constructor(readonly existingId: string) {
     super('connection exists under another id');
+  }
+}
+
+/** A consent step was asked of a consent in the wrong status, or of one that does not exist (status null). */
+export class ConsentStateError extends Error {
+  override readonly name = 'ConsentStateError';
+  constructor(
+    readonly authId: string,
+    readonly status: ConsentStatus | null,
+  ) {
+    super(status === null ? 'consent not found' : `consent is ${status}`);
   }
 }

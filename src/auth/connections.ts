@@ -1,0 +1,127 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import { revokeToken } from '../providers/revocation.js';
+import type { ConfiguredProvider } from '../providers/types.js';
+import { classifyTokenError } from './classify.js';
+import type { OAuthClients } from './oauth-client.js';
+import type { ConnectionRow, ConnectionState } from './store/types.js';
+import type { Vault } from './store/vault.js';
+
+/** What `auth.status` and `toolvault status` show about a connection. Never a token. */
+export interface ConnectionView {
+  provider: string;
+  state: ConnectionState;
+  scopes: string[];
+  account: { id: string; name?: string; team?: string } | null;
+  accessExpiresAt: string | null;
+  lastRefreshAt: string | null;
+  nextRefreshAt: string | null;
+  lastError: { kind: string; at: string } | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** The reported state: `refreshing` while an unexpired lease is held. */
+export function effectiveState(row: ConnectionRow, now: number): ConnectionState {
+  if (row.state === 'healthy' && row.leaseOwner && row.leaseExpiresAt !== null && row.leaseExpiresAt > now) {
+    return 'refreshing';
+  }
+  return row.state;
+}
+
+export function viewConnection(row: ConnectionRow, now: number): ConnectionView {
+  return {
+    provider: row.provider,
+    state: effectiveState(row, now),
+    scopes: row.scopes,
+    account: row.account,
+    accessExpiresAt: iso(row.accessExpiresAt),
+    lastRefreshAt: iso(row.lastRefreshAt),
+    nextRefreshAt: iso(row.refreshDueAt),
+    lastError: row.lastError
+      ? { kind: row.lastError.kind, at: new Date(row.lastError.at).toISOString() }
+      : null,
+  };
+}
+
+export interface DisconnectResult {
+  disconnected: boolean;
+  /** Whether the provider confirmed revocation; false when it has no endpoint or could not be reached. */
+  revoked: boolean;
+  revokeError?: string;
+}
+
+export class ConnectionService {
+  constructor(
+    private readonly d: {
+      vault: Vault;
+      providers: ReadonlyMap<string, ConfiguredProvider>;
+      oauth: OAuthClients;
+      clock: Clock;
+      log: Logger;
+      fetch?: typeof fetch;
+    },
+  ) {}
+
+  async list(userId: string, provider?: string): Promise<ConnectionView[]> {
+    const rows = await this.d.vault.store.listConnections({ userId, ...(provider ? { provider } : {}) });
+    const now = this.d.clock.now();
+    return rows.map((r) => viewConnection(r, now));
+  }
+
+  /**
+   * Revokes at the provider where it declares how (refresh token first: RFC 7009 says that also kills its
+   * access tokens), then deletes the secrets whatever the provider said: the user asked to forget them.
+   */
+  async disconnect(userId: string, providerId: string): Promise<DisconnectResult> {
+    const store = this.d.vault.store;
+    const row = await store.getConnection(userId, providerId);
+    if (!row) return { disconnected: false, revoked: false };
+    let revoked = false;
+    let revokeError: string | undefined;
+    const p = this.d.providers.get(providerId);
+    if (p?.declaration.endpoints.revokeUrl) {
+      const tokens = this.d.vault.openTokens(row);
+      const style = p.declaration.revocationStyle ?? 'rfc7009';
+      if (style === 'rfc7009') {
+        const client = this.d.oauth.get(providerId);
+        try {
+          const [token, hint] = tokens.refreshToken
+            ? [tokens.refreshToken, 'refresh_token' as const]
+            : [tokens.accessToken, 'access_token' as const];
+          revoked = await client.revoke(token, hint);
+        } catch (err) {
+          const failure = classifyTokenError(err, p.declaration);
+          revokeError = failure.code ?? failure.kind;
+        }
+      } else {
+        // Slack's auth.revoke and GitHub's grant deletion are not RFC 7009: the declared quirk does it.
+        const out = await revokeToken(
+          p,
+          { token: tokens.accessToken, hint: 'access_token' },
+          {
+            now: this.d.clock.now(),
+            ...(this.d.fetch ? { fetch: this.d.fetch } : {}),
+          },
+        );
+        revoked = out.result === 'revoked' || out.result === 'already_invalid';
+        if (out.result === 'failed') revokeError = out.signal.code ?? out.signal.kind;
+      }
+      if (revokeError) this.d.log.warn({ provider: providerId, code: revokeError }, 'revocation failed');
+    }
+    const now = this.d.clock.now();
+    await store.deleteConnection(row.id);
+    await store.appendEvent({
+      at: now,
+      type: 'disconnected',
+      connectionId: row.id,
+      userId,
+      provider: providerId,
+      fromState: row.state,
+      toState: null,
+      reason: 'user_disconnect',
+      detail: { revoked, ...(revokeError ? { revokeError } : {}) },
+    });
+    return { disconnected: true, revoked, ...(revokeError ? { revokeError } : {}) };
+  }
+}

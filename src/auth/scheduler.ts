@@ -1,0 +1,76 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Refresher } from './refresh.js';
+import type { Store } from './store/types.js';
+
+/**
+ * Proactive refresh: finds healthy connections past their due time (75% of the token's life, with jitter
+ * set when the token was stored) and refreshes them with bounded concurrency, so a thousand connections
+ * issued together are not refreshed in one burst and no call waits on a refresh it could have avoided.
+ */
+export interface SchedulerOptions {
+  intervalMs?: number;
+  batch?: number;
+  concurrency?: number;
+}
+
+export interface TickReport {
+  due: number;
+  refreshed: number;
+  failed: number;
+}
+
+export class RefreshScheduler {
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<TickReport> | undefined;
+
+  constructor(
+    private readonly d: { store: Store; refresher: Refresher; clock: Clock; log: Logger },
+    private readonly o: SchedulerOptions = {},
+  ) {}
+
+  /** One pass over what is due now; overlapping calls share the pass in progress. */
+  tick(): Promise<TickReport> {
+    this.#running ??= this.#tick().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #tick(): Promise<TickReport> {
+    const due = await this.d.store.listDue(this.d.clock.now(), this.o.batch ?? 200);
+    const report: TickReport = { due: due.length, refreshed: 0, failed: 0 };
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < due.length; i = next++) {
+        const row = due[i]!;
+        try {
+          const out = await this.d.refresher.refresh(row.id, 'proactive', row.version);
+          if (out.ok) report.refreshed++;
+          else report.failed++;
+        } catch (err) {
+          report.failed++;
+          this.d.log.error({ connection: row.id, err: (err as Error).message }, 'proactive refresh crashed');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 4, due.length) }, worker));
+    return report;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      this.tick().catch((err: unknown) =>
+        this.d.log.error({ err: (err as Error).message }, 'scheduler tick failed'),
+      );
+    }, this.o.intervalMs ?? 15_000);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+}

@@ -1,0 +1,141 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The SQLite schema as an ordered list of migrations. Append only: a shipped migration is never edited,
+ * a change is a new entry (api keys, idempotency and audit tables come as later versions).
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  up: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'connections, consents, events',
+    up: `
+      CREATE TABLE connections (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'healthy', 'refreshing',
+          'reauthorization_required', 'scope_update_required', 'disabled')),
+        scopes TEXT NOT NULL,
+        account TEXT,
+        secret BLOB NOT NULL,
+        key_id TEXT NOT NULL,
+        access_expires_at INTEGER,
+        access_issued_at INTEGER,
+        refresh_due_at INTEGER,
+        last_refresh_at INTEGER,
+        last_used_at INTEGER,
+        last_error TEXT,
+        failure_streak INTEGER NOT NULL DEFAULT 0,
+        version INTEGER NOT NULL,
+        lease_owner TEXT,
+        lease_expires_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (user_id, provider)
+      ) STRICT;
+      -- Partial: the scheduler only ever asks for healthy rows, so the index skips the rest.
+      CREATE INDEX connections_refresh_due ON connections (refresh_due_at)
+        WHERE state = 'healthy' AND refresh_due_at IS NOT NULL;
+      -- Key rotation and the start-up key check look rows up by the key that sealed them.
+      CREATE INDEX connections_key_id ON connections (key_id);
+
+      CREATE TABLE consents (
+        auth_id TEXT PRIMARY KEY,
+        link_id TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        scopes TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (reason IN ('not_connected', 'reauthorization_required',
+          'scope_update_required')),
+        status TEXT NOT NULL CHECK (status IN ('created', 'redirected', 'exchanging', 'completed', 'failed')),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        oauth_state TEXT UNIQUE,
+        verifier BLOB,
+        verifier_key_id TEXT,
+        callback_expires_at INTEGER,
+        finished_at INTEGER,
+        error TEXT,
+        connection_id TEXT REFERENCES connections (id) ON DELETE SET NULL,
+        CHECK ((verifier IS NULL) = (verifier_key_id IS NULL))
+      ) STRICT;
+      CREATE INDEX consents_user_provider ON consents (user_id, provider);
+      CREATE INDEX consents_expires_at ON consents (expires_at);
+      CREATE INDEX consents_connection_id ON consents (connection_id);
+
+      -- No foreign key to connections: the history outlives a deleted connection.
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        connection_id TEXT,
+        user_id TEXT,
+        provider TEXT,
+        from_state TEXT,
+        to_state TEXT,
+        reason TEXT,
+        detail TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX events_connection_id ON events (connection_id, id);
+      CREATE INDEX events_user_id ON events (user_id, id);
+      CREATE INDEX events_at ON events (at);
+    `,
+  },
+];
+
+/** The database was written by a newer toolvault than this one. */
+export class SchemaTooNewError extends Error {
+  override readonly name = 'SchemaTooNewError';
+  constructor(
+    readonly databaseVersion: number,
+    readonly knownVersion: number,
+  ) {
+    super(
+      `database schema is at version ${databaseVersion}, newer than this toolvault knows (${knownVersion})`,
+    );
+  }
+}
+
+/**
+ * Applies pending migrations in one immediate transaction, so two processes opening one file at once
+ * queue on the write lock and the second finds nothing left to do. Returns the versions applied.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  checkOrder(migrations);
+  const known = migrations.at(-1)?.version ?? 0;
+  const run = db.transaction((): number[] => {
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY,
+      name TEXT NOT NULL,
+      applied_at INTEGER NOT NULL
+    ) STRICT`);
+    const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const current = row.v ?? 0;
+    if (current > known) throw new SchemaTooNewError(current, known);
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      db.exec(m.up);
+      record.run(m.version, m.name, Date.now());
+      applied.push(m.version);
+    }
+    return applied;
+  });
+  return run.immediate();
+}
+
+function checkOrder(migrations: readonly Migration[]): void {
+  let previous = 0;
+  for (const m of migrations) {
+    if (m.version !== previous + 1) throw new Error(`migration ${m.name}: version ${m.version} out of order`);
+    previous = m.version;
+  }
+}

@@ -1,0 +1,156 @@
+import { type ConnectionRecord, type StatementCache, toBuffer, toConnection } from './sqlite-rows.js';
+import type { ConnectionPatch, ConnectionRow, GrantWrite, Store } from './types.js';
+
+/** The connection and refresh-lease half of the SQLite store. */
+export type ConnectionMethods = Pick<
+  Store,
+  | 'getConnection'
+  | 'getConnectionById'
+  | 'listConnections'
+  | 'listDue'
+  | 'updateConnection'
+  | 'deleteConnection'
+  | 'acquireLease'
+  | 'commitRefresh'
+  | 'releaseLease'
+>;
+
+/**
+ * Takes the lease when it is free, expired, or already ours (then extends it). One UPDATE, so the check
+ * and the take cannot be split by another writer.
+ */
+export const ACQUIRE_LEASE_SQL = `UPDATE connections SET lease_owner = @owner, lease_expires_at = @until
+  WHERE id = @id
+    AND (lease_owner IS NULL OR lease_owner = @owner OR lease_expires_at IS NULL OR lease_expires_at <= @now)
+  RETURNING *`;
+
+/**
+ * The fenced commit. It does not look at the lease's expiry on purpose: if our lease lapsed but nobody took
+ * it, the version is unchanged and our tokens are the newest (the provider may already have killed the old
+ * refresh token, so dropping them would lose the grant). If someone else took it, lease_owner fences us out;
+ * if someone else committed, version does. A refresh without an account keeps the one on record.
+ */
+export const COMMIT_REFRESH_SQL = `UPDATE connections SET
+    secret = @secret, key_id = @key_id, scopes = @scopes, account = COALESCE(@account, account),
+    access_expires_at = @access_expires_at, access_issued_at = @access_issued_at,
+    refresh_due_at = @refresh_due_at, last_refresh_at = @now, state = 'healthy',
+    failure_streak = 0, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL,
+    version = version + 1, updated_at = @now
+  WHERE id = @id AND version = @expected AND lease_owner = @owner
+  RETURNING *`;
+
+const SELECT_BY_ID = 'SELECT * FROM connections WHERE id = ?';
+const SELECT_BY_USER_PROVIDER = 'SELECT * FROM connections WHERE user_id = ? AND provider = ?';
+const SELECT_DUE = `SELECT * FROM connections
+  WHERE state = 'healthy' AND refresh_due_at IS NOT NULL AND refresh_due_at <= ?
+  ORDER BY refresh_due_at, id LIMIT ?`;
+const UPDATE_PATCH = `UPDATE connections SET
+    state = @state, last_error = @last_error, failure_streak = @failure_streak,
+    refresh_due_at = @refresh_due_at, last_used_at = @last_used_at, scopes = @scopes,
+    version = version + @bump, updated_at = @now
+  WHERE id = @id RETURNING *`;
+
+/** The grant's columns, as bound parameters shared by refresh commits and consent completion. */
+export function grantParams(grant: GrantWrite): Record<string, unknown> {
+  return {
+    secret: toBuffer(grant.secret.blob),
+    key_id: grant.secret.keyId,
+    scopes: JSON.stringify(grant.scopes),
+    account: grant.account === null ? null : JSON.stringify(grant.account),
+    access_expires_at: grant.accessExpiresAt,
+    access_issued_at: grant.accessIssuedAt,
+    refresh_due_at: grant.refreshDueAt,
+  };
+}
+
+export function connectionMethods(s: StatementCache): ConnectionMethods {
+  const byId = (id: string): ConnectionRecord | undefined => s.get<ConnectionRecord>(SELECT_BY_ID).get(id);
+  const one = (r: ConnectionRecord | undefined): ConnectionRow | null =>
+    r === undefined ? null : toConnection(r);
+
+  return {
+    async getConnection(userId, provider) {
+      return one(s.get<ConnectionRecord>(SELECT_BY_USER_PROVIDER).get(userId, provider));
+    },
+
+    async getConnectionById(id) {
+      return one(byId(id));
+    },
+
+    async listConnections(filter = {}) {
+      const where: string[] = [];
+      const params: string[] = [];
+      if (filter.userId !== undefined) {
+        where.push('user_id = ?');
+        params.push(filter.userId);
+      }
+      if (filter.provider !== undefined) {
+        where.push('provider = ?');
+        params.push(filter.provider);
+      }
+      const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+      const sql = `SELECT * FROM connections${clause} ORDER BY user_id, provider`;
+      return s
+        .get<ConnectionRecord>(sql)
+        .all(...params)
+        .map(toConnection);
+    },
+
+    async listDue(now, limit) {
+      return s.get<ConnectionRecord>(SELECT_DUE).all(now, limit).map(toConnection);
+    },
+
+    async updateConnection(id, patch: ConnectionPatch, now, expectedVersion) {
+      return s.immediate(() => {
+        const current = byId(id);
+        if (current === undefined) return null;
+        if (expectedVersion !== undefined && current.version !== expectedVersion) return null;
+        const state = patch.state ?? current.state;
+        const lastError =
+          patch.lastError === undefined
+            ? current.last_error
+            : patch.lastError === null
+              ? null
+              : JSON.stringify(patch.lastError);
+        const row = s.get<ConnectionRecord>(UPDATE_PATCH).get({
+          id,
+          now,
+          state,
+          bump: state === current.state ? 0 : 1,
+          last_error: lastError,
+          failure_streak: patch.failureStreak ?? current.failure_streak,
+          refresh_due_at: patch.refreshDueAt === undefined ? current.refresh_due_at : patch.refreshDueAt,
+          last_used_at: patch.lastUsedAt ?? current.last_used_at,
+          scopes: patch.scopes === undefined ? current.scopes : JSON.stringify(patch.scopes),
+        });
+        return one(row);
+      });
+    },
+
+    async deleteConnection(id) {
+      return s.get('DELETE FROM connections WHERE id = ?').run(id).changes > 0;
+    },
+
+    async acquireLease(id, owner, now, ttlMs) {
+      return s.immediate(() =>
+        one(s.get<ConnectionRecord>(ACQUIRE_LEASE_SQL).get({ id, owner, now, until: now + ttlMs })),
+      );
+    },
+
+    async commitRefresh(id, owner, expectedVersion, grant, now) {
+      return s.immediate(() =>
+        one(
+          s
+            .get<ConnectionRecord>(COMMIT_REFRESH_SQL)
+            .get({ ...grantParams(grant), id, owner, expected: expectedVersion, now }),
+        ),
+      );
+    },
+
+    async releaseLease(id, owner) {
+      s.get(
+        'UPDATE connections SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?',
+      ).run(id, owner);
+    },
+  };
+}

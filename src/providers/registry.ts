@@ -1,0 +1,166 @@
+import type { ProviderConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { genericDeclaration } from './generic.js';
+import { github } from './github.js';
+import { google } from './google.js';
+import { slack } from './slack.js';
+import type { ConfiguredProvider, Endpoints, ProviderDeclaration, ProviderSettings } from './types.js';
+
+/**
+ * The one list of providers: built-in declarations merged with configuration, plus generic ones declared by
+ * `type`, plus any the caller builds at runtime (the demo provider). Validated at start-up; every error is a
+ * ConfigError naming its field.
+ */
+
+/** The built-in declarations. */
+export const BUILTIN_PROVIDERS: readonly ProviderDeclaration[] = [slack, github, google];
+
+const ENDPOINT_FIELDS = [
+  'authorizeUrl',
+  'tokenUrl',
+  'revokeUrl',
+  'userinfoUrl',
+  'apiBaseUrl',
+  'issuer',
+] as const;
+/** Fields the environment shorthands set (`FOO_CLIENT_ID`); alone, they do not declare a provider. */
+const CREDENTIAL_FIELDS = new Set(['clientId', 'clientSecret', 'previousClientSecret']);
+
+/**
+ * Applies endpoint overrides. Built-in endpoints under the built-in `apiBaseUrl` (GitHub's grant revocation,
+ * Slack's auth.revoke) follow an `apiBaseUrl` override, so pointing GitHub at an Enterprise server or a fake
+ * takes one field.
+ */
+function mergeEndpoints(base: Endpoints, cfg: ProviderConfig): Endpoints {
+  const out: Endpoints = { ...base };
+  const oldApi = base.apiBaseUrl?.replace(/\/+$/, '');
+  const newApi = cfg.apiBaseUrl?.replace(/\/+$/, '');
+  if (oldApi && newApi) {
+    for (const field of ['revokeUrl', 'userinfoUrl'] as const) {
+      const url = base[field];
+      if (url?.startsWith(`${oldApi}/`)) out[field] = newApi + url.slice(oldApi.length);
+    }
+  }
+  for (const field of ENDPOINT_FIELDS) {
+    const value = cfg[field];
+    if (value !== undefined) out[field] = value;
+  }
+  return out;
+}
+
+function mergeBuiltin(base: ProviderDeclaration, cfg: ProviderConfig): ProviderDeclaration {
+  const token = { ...base.token };
+  if (cfg.defaultAccessLifetimeSec !== undefined)
+    token.defaultAccessLifetimeSec = cfg.defaultAccessLifetimeSec;
+  if (cfg.rotatesRefreshToken !== undefined) token.rotatesRefreshToken = cfg.rotatesRefreshToken;
+  if (cfg.reuseGraceSec !== undefined) token.reuseGraceSec = cfg.reuseGraceSec;
+  const merged: ProviderDeclaration = { ...base, endpoints: mergeEndpoints(base.endpoints, cfg), token };
+  if (cfg.displayName) merged.displayName = cfg.displayName;
+  if (cfg.scopeSeparator) merged.scopeSeparator = cfg.scopeSeparator;
+  if (cfg.clientAuth) merged.clientAuth = cfg.clientAuth;
+  if (cfg.authorizeParams) merged.authorizeParams = { ...base.authorizeParams, ...cfg.authorizeParams };
+  return merged;
+}
+
+function settingsFor(id: string, cfg: ProviderConfig): ProviderSettings {
+  if (!cfg.clientId) throw new ConfigError(`providers.${id}.clientId`, 'required to enable this provider');
+  // toolvault is a confidential client: every token request authenticates with the secret.
+  if (!cfg.clientSecret) throw new ConfigError(`providers.${id}.clientSecret`, 'required with a clientId');
+  const settings: ProviderSettings = { clientId: cfg.clientId, clientSecret: cfg.clientSecret };
+  if (cfg.previousClientSecret) settings.previousClientSecret = cfg.previousClientSecret;
+  if (cfg.scopes) settings.scopes = [...cfg.scopes];
+  return settings;
+}
+
+function validUrl(field: string, value: string | undefined, required: boolean): void {
+  if (!value) {
+    if (required) throw new ConfigError(field, 'required');
+    return;
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(field, `not a URL: ${value}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(field, 'must be http(s)');
+}
+
+/** Checks a finished declaration; errors name `providers.<id>.<field>`. */
+export function validateDeclaration(d: ProviderDeclaration): void {
+  const at = (f: string) => `providers.${d.id}.${f}`;
+  if (!/^[a-z][a-z0-9-]{0,31}$/.test(d.id))
+    throw new ConfigError(`providers.${d.id}`, 'id must match [a-z][a-z0-9-]*');
+  if (d.discovery) validUrl(at('issuer'), d.endpoints.issuer, true);
+  for (const field of ENDPOINT_FIELDS) {
+    const requiredField = !d.discovery && (field === 'authorizeUrl' || field === 'tokenUrl');
+    validUrl(at(field), d.endpoints[field], requiredField);
+  }
+  if (d.probe && d.probe.path === 'userinfo' && !d.endpoints.userinfoUrl && !d.discovery) {
+    throw new ConfigError(at('userinfoUrl'), 'required by the probe');
+  }
+  if (d.probe && d.probe.path !== 'userinfo' && !/^https?:/.test(d.probe.path) && !d.endpoints.apiBaseUrl) {
+    throw new ConfigError(at('apiBaseUrl'), 'required by the probe');
+  }
+}
+
+/** Options of {@link buildProviders}. */
+export interface BuildProvidersOptions {
+  /** Built-in declarations (default {@link BUILTIN_PROVIDERS}); tests pass their own. */
+  builtins?: readonly ProviderDeclaration[];
+  /** Providers built at runtime, complete with settings (the demo provider); their ids must be free. */
+  extra?: readonly ConfiguredProvider[];
+}
+
+/**
+ * Builds the providers in service. A built-in is enabled when it has a `clientId` (and not `enabled:false`);
+ * `providers.<id>` with `type` declares a generic one; an entry with neither and only credential fields is
+ * ignored (the `FOO_CLIENT_ID` shorthand may pick up unrelated environment variables); anything else is an
+ * error. Throws ConfigError naming the field.
+ */
+export function buildProviders(
+  config: { providers: Record<string, ProviderConfig> },
+  options: BuildProvidersOptions = {},
+): Map<string, ConfiguredProvider> {
+  const builtins = new Map((options.builtins ?? BUILTIN_PROVIDERS).map((d) => [d.id, d]));
+  const extraIds = new Set((options.extra ?? []).map((p) => p.declaration.id));
+  const out = new Map<string, ConfiguredProvider>();
+
+  for (const [id, cfg] of Object.entries(config.providers)) {
+    if (extraIds.has(id))
+      throw new ConfigError(`providers.${id}`, 'this id is reserved by a provider toolvault builds itself');
+    const builtin = builtins.get(id);
+    if (builtin && cfg.type) {
+      throw new ConfigError(
+        `providers.${id}.type`,
+        `${id} is built in; declare a generic provider under another id`,
+      );
+    }
+    if (cfg.enabled === false) continue;
+    if (builtin) {
+      if (!cfg.clientId && cfg.enabled !== true) continue;
+      const declaration = mergeBuiltin(builtin, cfg);
+      validateDeclaration(declaration);
+      out.set(id, { declaration, settings: settingsFor(id, cfg) });
+      continue;
+    }
+    if (!cfg.type) {
+      if (Object.keys(cfg).every((k) => CREDENTIAL_FIELDS.has(k))) continue;
+      throw new ConfigError(
+        `providers.${id}.type`,
+        'must be "oauth2" or "oidc" for a provider that is not built in',
+      );
+    }
+    const declaration = genericDeclaration(id, cfg);
+    validateDeclaration(declaration);
+    out.set(id, { declaration, settings: settingsFor(id, cfg) });
+  }
+
+  for (const provider of options.extra ?? []) {
+    const id = provider.declaration.id;
+    if (out.has(id) || builtins.has(id)) throw new ConfigError(`providers.${id}`, 'declared twice');
+    validateDeclaration(provider.declaration);
+    out.set(id, provider);
+  }
+  return out;
+}

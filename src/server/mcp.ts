@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { ConsentProblem } from '../auth/consent.js';
+import type { Logger } from '../log.js';
+import type { ToolContext, ToolDefinition, ToolServices } from '../tools/define.js';
+import { errorResult, type ToolResult } from '../tools/result.js';
+
+/**
+ * MCP wiring on the SDK's low-level Server: we keep our own tool registry so every tool is reachable by
+ * both its dotted and its underscore name while only one form is listed (Claude Desktop, claude.ai, Codex
+ * and the Copilot SDK reject a whole list when one name has a dot).
+ */
+
+export type ToolNameStyle = 'underscore' | 'dotted';
+
+export const servedName = (name: string, style: ToolNameStyle): string =>
+  style === 'dotted' ? name : name.replaceAll('.', '_');
+
+export interface McpServerOptions {
+  tools: readonly ToolDefinition[];
+  toolNames: ToolNameStyle;
+  services: ToolServices;
+  log: Logger;
+  version: string;
+  /** Who is calling this request (stdio: the configured user; HTTP: from the request's auth info). */
+  userOf: (authInfo: { extra?: Record<string, unknown> } | undefined) => string;
+}
+
+function describe(tool: ToolDefinition, style: ToolNameStyle): Tool {
+  return {
+    name: servedName(tool.name, style),
+    title: tool.title,
+    description: tool.description,
+    inputSchema: z.toJSONSchema(tool.input, { io: 'input' }) as Tool['inputSchema'],
+    outputSchema: z.toJSONSchema(tool.output, { io: 'output' }) as Tool['outputSchema'],
+    annotations: { title: tool.title, ...tool.annotations },
+  };
+}
+
+function inputProblem(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
+    .join('; ');
+}
+
+function toCallResult(r: ToolResult): CallToolResult {
+  return { content: [{ type: 'text', text: r.text }], structuredContent: r.structured, isError: r.isError };
+}
+
+export function createMcpServer(opts: McpServerOptions): Server {
+  const server = new Server(
+    { name: 'toolvault', title: 'toolvault', version: opts.version },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions:
+        'toolvault acts in third-party apps as the user. When a tool returns status "auth_required", show ' +
+        'the user the authUrl, then call auth.status with the authId and waitSeconds before retrying.',
+    },
+  );
+  const byName = new Map<string, ToolDefinition>();
+  for (const t of opts.tools) {
+    byName.set(t.name, t);
+    byName.set(servedName(t.name, 'underscore'), t);
+  }
+  const listed = opts.tools.map((t) => describe(t, opts.toolNames));
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+    const tool = byName.get(req.params.name);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
+    const parsed = tool.input.safeParse(req.params.arguments ?? {});
+    if (!parsed.success) {
+      return toCallResult(
+        errorResult('invalid_request', `Invalid input for ${tool.name}: ${inputProblem(parsed.error)}`),
+      );
+    }
+    const userId = opts.userOf(extra.authInfo);
+    const ctx: ToolContext = {
+      userId,
+      signal: extra.signal,
+      services: opts.services,
+      offerLink: async (link) => {
+        // URL-mode elicitation needs the client's say-so; the auth_required result is sent regardless.
+        if (!server.getClientCapabilities()?.elicitation?.url) return;
+        server
+          .elicitInput({
+            mode: 'url',
+            message: link.message,
+            url: link.url,
+            elicitationId: link.elicitationId,
+          })
+          .catch((err: unknown) =>
+            opts.log.debug({ err: (err as Error).message }, 'url elicitation not completed'),
+          );
+      },
+    };
+    try {
+      return toCallResult(await tool.run(parsed.data, ctx));
+    } catch (err) {
+      if (err instanceof ConsentProblem) {
+        return toCallResult(errorResult(err.code, err.message));
+      }
+      // The SDK would send a thrown message to the model as is; unknown errors get a reference instead.
+      const ref = randomUUID().slice(0, 8);
+      opts.log.error(
+        { ref, tool: tool.name, user: userId, err: (err as Error).message, stack: (err as Error).stack },
+        'tool failed',
+      );
+      return toCallResult(errorResult('unknown', `toolvault hit an internal error (ref ${ref}).`));
+    }
+  });
+  return server;
+}

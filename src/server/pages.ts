@@ -1,0 +1,89 @@
+/**
+ * Server-rendered pages people see in a browser: the connect page, the result of a sign-in, and every
+ * problem page. Everything interpolated is escaped; no page ever holds a token.
+ */
+
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+
+const STYLE = `
+  :root { color-scheme: light dark; --fg: #1b1f24; --muted: #57606a; --bg: #f6f8fa; --card: #fff; --accent: #0b5fff; --bad: #b42318; --ok: #067647; }
+  @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9da7b3; --bg: #0d1117; --card: #161b22; --accent: #4c8dff; } }
+  * { box-sizing: border-box; }
+  body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); }
+  main { max-width: 34rem; margin: 8vh auto; padding: 2rem; background: var(--card); border-radius: 12px; box-shadow: 0 1px 3px rgb(0 0 0 / 0.12); }
+  h1 { font-size: 1.4rem; margin: 0 0 1rem; }
+  p, dl { margin: 0 0 1rem; }
+  dt { color: var(--muted); font-size: 0.85rem; }
+  dd { margin: 0 0 0.6rem; }
+  code { font-size: 0.9em; }
+  ul.scopes { margin: 0; padding-left: 1.2rem; }
+  button { font: inherit; padding: 0.6rem 1.4rem; border: 0; border-radius: 8px; background: var(--accent); color: #fff; cursor: pointer; }
+  button:focus-visible { outline: 3px solid var(--fg); outline-offset: 2px; }
+  .note { color: var(--muted); font-size: 0.9rem; }
+  .bad h1 { color: var(--bad); }
+  .ok h1 { color: var(--ok); }
+`;
+
+export function page(title: string, body: string, tone: 'plain' | 'ok' | 'bad' = 'plain'): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>${escapeHtml(title)} · toolvault</title><style>${STYLE}</style></head>
+<body><main class="${tone}">${body}</main></body></html>`;
+}
+
+export function connectPage(v: {
+  linkId: string;
+  providerName: string;
+  userId: string;
+  scopes: string[];
+  reason: string;
+  expiresAt: string;
+}): string {
+  const why =
+    v.reason === 'scope_update_required'
+      ? 'Your agent needs more permissions than this connection has.'
+      : v.reason === 'reauthorization_required'
+        ? 'The existing connection stopped working and must be approved again.'
+        : 'Your agent asked to act in this app on your behalf.';
+  const scopes = v.scopes.length
+    ? `<ul class="scopes">${v.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('')}</ul>`
+    : '<em>none</em>';
+  return page(
+    `Connect ${v.providerName}`,
+    `<h1>Connect ${escapeHtml(v.providerName)}</h1>
+<p>${escapeHtml(why)} You will sign in at ${escapeHtml(v.providerName)} and approve access there; toolvault keeps the
+credentials encrypted and your agent never sees them.</p>
+<dl><dt>Provider</dt><dd>${escapeHtml(v.providerName)}</dd>
+<dt>toolvault user</dt><dd>${escapeHtml(v.userId)}</dd>
+<dt>Permissions requested</dt><dd>${scopes}</dd>
+<dt>Link expires</dt><dd><time datetime="${escapeHtml(v.expiresAt)}">${escapeHtml(v.expiresAt)}</time></dd></dl>
+<form method="post" action="/connect/${encodeURIComponent(v.linkId)}"><button type="submit">Continue to ${escapeHtml(v.providerName)}</button></form>
+<p class="note">This link works once. If you did not expect it, close this page.</p>`,
+  );
+}
+
+export function connectedPage(providerName: string, accountName: string | undefined): string {
+  const who = accountName ? ` as <strong>${escapeHtml(accountName)}</strong>` : '';
+  return page(
+    `${providerName} connected`,
+    `<h1>${escapeHtml(providerName)} is connected</h1>
+<p>toolvault is now connected to ${escapeHtml(providerName)}${who}. You can close this page and return to your agent.</p>`,
+    'ok',
+  );
+}
+
+export function problemPage(title: string, message: string): string {
+  return page(
+    title,
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>
+<p class="note">Nothing was changed. Ask your agent for a new connect link to try again.</p>`,
+    'bad',
+  );
+}

@@ -1,0 +1,21 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { App } from './app.js';
+
+/**
+ * MCP over stdio for a local agent client. The web listener still runs so the user can open connect
+ * links; if its port is taken the tools keep working (DESIGN.md) and the problem is logged.
+ */
+export async function serveStdio(app: App): Promise<void> {
+  await app.listen({ tolerateInUse: true });
+  app.scheduler.start();
+  const server = app.newMcpServer();
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = () => resolve();
+    process.stdin.once('end', () => resolve());
+  });
+  await server.connect(transport);
+  app.log.info({ user: app.config.user }, 'serving MCP over stdio');
+  await closed;
+  await server.close().catch(() => undefined);
+}
