@@ -87,7 +87,7 @@ export async function adaptSlackTokenResponse(response: Response): Promise<Respo
   const record = body as Record<string, unknown>;
   if (record['ok'] === false) {
     const error = str(record, 'error') ?? 'unknown_error';
-    const status = error === 'ratelimited' ? 429 : response.status >= 400 ? response.status : 400;
+    const status = error === 'ratelimited' ? 429 : Math.max(response.status, 400);
     return json(response, status, { error });
   }
   if (record['ok'] === true) return json(response, response.status, liftSlackTokens(record));
