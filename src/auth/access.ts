@@ -36,6 +36,15 @@ class SignalAbort extends Error {
   }
 }
 
+/**
+ * Whether `err` is a provider signal on its way to the broker. Only for a tool that already wrote and makes
+ * an optional follow-up read: letting the signal through would make the broker re-run the whole tool (a
+ * refresh and retry) or report the write as failed, and the agent would repeat it.
+ */
+export function isProviderSignal(err: unknown): boolean {
+  return err instanceof SignalAbort;
+}
+
 export interface AccessDeps {
   vault: Vault;
   providers: ReadonlyMap<string, ConfiguredProvider>;

@@ -70,7 +70,8 @@ function message(response: ApiResponse): string {
  * GitHub's 403 means three different things: a rate limit (primary: `x-ratelimit-remaining: 0`; secondary:
  * `retry-after`, or only the message — then "wait at least one minute", docs.github.com "Rate limits for the
  * REST API"), a missing OAuth scope (`X-Accepted-OAuth-Scopes` not covered by `X-OAuth-Scopes`), or a plain
- * refusal (SSO, org policy, app permissions) that is the request's problem.
+ * refusal (SSO, org policy, app permissions) that is the request's problem. A 404 whose
+ * `X-Accepted-OAuth-Scopes` the token's `X-OAuth-Scopes` do not cover is a scope gap too.
  */
 export function inspectGithub(response: ApiResponse, now: number): ApiSignal | null {
   const { status, headers } = response;
@@ -87,6 +88,9 @@ export function inspectGithub(response: ApiResponse, now: number): ApiSignal | n
       signal.retryAfterSeconds = wait ?? 60;
       return signal;
     }
+  }
+  // OAuth Apps answer a missing scope with 404 as often as 403: GitHub hides what a token may not touch.
+  if (status === 403 || status === 404) {
     const accepted = headerScopes(headers, 'x-accepted-oauth-scopes');
     const granted = headerScopes(headers, 'x-oauth-scopes');
     // Any one accepted scope suffices; App tokens send no X-OAuth-Scopes, and their 403s are permissions.

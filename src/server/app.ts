@@ -6,6 +6,7 @@ import type { RequestHandler } from 'express';
 import { AccessBroker } from '../auth/access.js';
 import { ConnectionService } from '../auth/connections.js';
 import { ConsentService } from '../auth/consent.js';
+import { IdempotencyService } from '../auth/idempotency.js';
 import { OAuthClients } from '../auth/oauth-client.js';
 import { Refresher } from '../auth/refresh.js';
 import { RefreshScheduler } from '../auth/scheduler.js';
@@ -81,7 +82,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     ...fetchOpt,
   });
   const scheduler = new RefreshScheduler({ store, refresher, clock, log });
-  const services: ToolServices = { consent, connections, access };
+  const idempotency = new IdempotencyService({ store, clock, log });
+  const services: ToolServices = { consent, connections, access, idempotency };
 
   let demo: Demo | undefined;
   const demoHandler: RequestHandler = (req, res, next) => (demo ? demo.handler(req, res, next) : next());

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AccessBroker } from '../auth/access.js';
 import type { ConnectionService } from '../auth/connections.js';
 import type { ConsentService } from '../auth/consent.js';
+import type { IdempotencyService } from '../auth/idempotency.js';
 import type { ToolResult } from './result.js';
 
 /**
@@ -20,6 +21,8 @@ export interface ToolServices {
   consent: ConsentService;
   connections: ConnectionService;
   access: AccessBroker;
+  /** Claims idempotency keys of writes (github.createIssue's `idempotencyKey`). */
+  idempotency: IdempotencyService;
 }
 
 export interface ToolContext {

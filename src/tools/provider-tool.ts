@@ -8,8 +8,10 @@ import { authRequiredResult, errorResult, type ToolResult } from './result.js';
  * token; credential trouble (expiry, revocation, scope gaps, rate limits, outages) never reaches `run` —
  * the access broker turns it into a refresh and retry, an auth_required result, or an error result.
  */
-export interface ProviderToolDefinition<S extends z.ZodObject>
-  extends Omit<ToolDefinition<S>, 'run' | 'provider' | 'scopes'> {
+export interface ProviderToolDefinition<S extends z.ZodObject> extends Omit<
+  ToolDefinition<S>,
+  'run' | 'provider' | 'scopes'
+> {
   provider: string;
   scopes: string[];
   run(input: z.infer<S>, api: ApiClient, ctx: ToolContext): Promise<ToolResult>;

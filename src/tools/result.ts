@@ -28,6 +28,10 @@ const errorShape = {
   retryable: z.boolean().optional().describe('whether trying again later may succeed'),
   retryAfterSeconds: z.number().optional().describe('seconds to wait before retrying'),
   message: z.string().optional().describe('what went wrong, for the user or the agent'),
+  details: z
+    .array(z.string())
+    .optional()
+    .describe('particulars of a rejected request, e.g. "Issue.title: missing_field"'),
 };
 
 /** An output schema: status, the shared outcome fields, and the tool's own (all optional). */
@@ -96,7 +100,7 @@ export function authRequiredResult(f: AuthRequiredFields): ToolResult {
 export function errorResult(
   kind: string,
   message: string,
-  opts: { retryable?: boolean; retryAfterSeconds?: number; provider?: string } = {},
+  opts: { retryable?: boolean; retryAfterSeconds?: number; provider?: string; details?: string[] } = {},
 ): ToolResult {
   return {
     isError: true,
@@ -108,6 +112,7 @@ export function errorResult(
       ...(opts.retryAfterSeconds !== undefined ? { retryAfterSeconds: opts.retryAfterSeconds } : {}),
       ...(opts.provider ? { provider: opts.provider } : {}),
       message,
+      ...(opts.details && opts.details.length > 0 ? { details: opts.details } : {}),
     },
   };
 }

@@ -45,7 +45,7 @@ describe('the built CLI over stdio', () => {
         destructiveHint: expect.any(Boolean),
       });
       expect(t.outputSchema?.type).toBe('object');
-      expect((t.outputSchema?.properties as Record<string, unknown>)['status']).toBeDefined();
+      expect(t.outputSchema?.properties).toHaveProperty('status');
     }
   });
 

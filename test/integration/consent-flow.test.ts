@@ -52,4 +52,30 @@ describe('consent through a generic OIDC provider', () => {
   it('answers auth.start with connected once every scope is granted', async () => {
     expect(sc(await tv.call('auth.start', { provider: 'demo' }))).toMatchObject({ status: 'connected' });
   });
+
+  it('disconnects: revokes at the provider (RFC 7009), deletes the secrets, and the next call needs consent', async () => {
+    const row = await tv.app.vault.store.getConnection('local', 'demo');
+    const refreshToken = tv.app.vault.openTokens(row!).refreshToken!;
+    const r = sc(await tv.call('auth_disconnect', { provider: 'demo' }));
+    expect(r).toMatchObject({ status: 'ok', disconnected: true, revoked: true });
+    expect(await tv.app.vault.store.getConnection('local', 'demo')).toBeNull();
+    // The provider no longer honours the refresh token.
+    const res = await fetch(`${as.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: as.clientId,
+        client_secret: as.clientSecret,
+      }),
+    });
+    expect(await res.json()).toMatchObject({ error: 'invalid_grant' });
+    const again = await tv.call('demo_whoami');
+    expect(sc(again)).toMatchObject({ status: 'auth_required', reason: 'not_connected', provider: 'demo' });
+    expect(sc(await tv.call('auth_disconnect', { provider: 'demo' }))).toMatchObject({
+      status: 'error',
+      kind: 'not_found',
+    });
+  });
 });

@@ -98,6 +98,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
   const held = new Set<Socket>();
   // Requests handed to the provider, so its middleware can fill in the grant type it parsed.
   const passing = new WeakMap<IncomingMessage, TokenRequestRecord>();
+  // eslint-disable-next-line prefer-const -- set once the port (and so the issuer) is known; handlers read it first
   let auth: DemoAuthorizationServer | undefined;
   let tokenPath = '/token';
 

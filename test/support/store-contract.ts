@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/auth/store/types.js';
 import { describeConsentContract } from './store-contract-consents.js';
+import { describeIdempotencyContract } from './store-contract-idempotency.js';
 import { connect, grant, MINUTE, T0 } from './store-fixtures.js';
 
 /**
@@ -269,6 +270,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     });
 
     describeConsentContract(get);
+    describeIdempotencyContract(get);
 
     describe('events', () => {
       const event = (type: string, connectionId: string | null, userId: string | null) => ({

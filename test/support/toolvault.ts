@@ -26,6 +26,8 @@ export interface HarnessOptions {
   /** Reuse a vault folder (restart scenarios). */
   home?: string;
   masterKey?: string;
+  /** Every outbound request toolvault makes (token endpoint, API, probes), e.g. an instrumented fetch. */
+  fetch?: typeof fetch;
 }
 
 export interface Harness {
@@ -64,6 +66,7 @@ export async function startToolvault(o: HarnessOptions = {}): Promise<Harness> {
   const app = await createApp(config, {
     log,
     ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.fetch ? { fetch: o.fetch } : {}),
     env: { TOOLVAULT_MASTER_KEY: masterKey },
   });
   const url = await app.listen();

@@ -88,6 +88,28 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX events_at ON events (at);
     `,
   },
+  {
+    version: 2,
+    name: 'idempotency keys',
+    up: `
+      -- One write per (user, key): the primary key is what makes a concurrent second claim lose.
+      CREATE TABLE idempotency_keys (
+        user_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'completed', 'uncertain')),
+        claim_id TEXT NOT NULL,
+        result TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        lease_expires_at INTEGER,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, key),
+        CHECK ((state = 'completed') = (result IS NOT NULL)),
+        CHECK ((state = 'pending') = (lease_expires_at IS NOT NULL))
+      ) STRICT;
+      CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at);
+    `,
+  },
 ];
 
 /** The database was written by a newer toolvault than this one. */

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
 import { connectionMethods } from './sqlite-connections.js';
 import { consentMethods } from './sqlite-consents.js';
+import { idempotencyMethods } from './sqlite-idempotency.js';
 import { type EventRecord, StatementCache, toEvent } from './sqlite-rows.js';
 import type { Store } from './types.js';
 
@@ -36,6 +37,7 @@ export function openSqliteStore(path: string): Store {
     ...connectionMethods(s),
     ...consentMethods(s),
     ...eventMethods(s),
+    ...idempotencyMethods(s),
     async close() {
       if (db.open) db.close();
     },

@@ -122,6 +122,34 @@ export interface EventRow {
 
 export type NewEvent = Omit<EventRow, 'id'>;
 
+/**
+ * An idempotency key's life: `pending` while one caller holds it and acts, `completed` with the result to
+ * replay, `uncertain` when the provider may or may not have acted (a lost response, a 5xx after sending).
+ */
+export type IdempotencyState = 'pending' | 'completed' | 'uncertain';
+
+export interface IdempotencyRecord {
+  userId: string;
+  /** Namespaced by the caller, e.g. `github.createIssue:<the agent's key>`. */
+  key: string;
+  state: IdempotencyState;
+  /** Who holds a pending claim; completing or releasing needs it, so a stale holder cannot overwrite. */
+  claimId: string;
+  /** The result to replay (a tool's structured output: never a secret); null until completed. */
+  result: Record<string, unknown> | null;
+  createdAt: number;
+  updatedAt: number;
+  /** Pending only: when the holder is presumed dead (null once completed or uncertain). */
+  leaseExpiresAt: number | null;
+  /** When the record is forgotten and the key may be used afresh. */
+  expiresAt: number;
+}
+
+/** What claiming a key found: `claimed` (the caller may act) or the record someone else left. */
+export type IdempotencyClaim =
+  | { claimed: true; record: IdempotencyRecord }
+  | { claimed: false; record: IdempotencyRecord };
+
 /** Fields a state change or bookkeeping update may set; unspecified fields are left alone. */
 export interface ConnectionPatch {
   state?: ConnectionState;
@@ -210,6 +238,44 @@ export interface Store {
     afterId?: number;
     limit?: number;
   }): Promise<EventRow[]>;
+
+  // idempotency keys: one write per (user, key), its result replayed for repeats
+  /**
+   * In one immediate transaction: when (userId, key) has no live record (none, or expired at `now`), insert
+   * a pending record held by `claimId` (lease until `now + leaseMs`, forgotten at `now + ttlMs`) and return
+   * `claimed: true`. Otherwise return the record as it is — except a pending record whose lease ran out,
+   * which turns `uncertain` first: its holder died after perhaps acting.
+   */
+  claimIdempotencyKey(
+    userId: string,
+    key: string,
+    claimId: string,
+    now: number,
+    times: { leaseMs: number; ttlMs: number },
+  ): Promise<IdempotencyClaim>;
+  /** pending -> completed with `result`, kept until `now + ttlMs`; only for the holder. False otherwise. */
+  completeIdempotencyKey(
+    userId: string,
+    key: string,
+    claimId: string,
+    result: Record<string, unknown>,
+    now: number,
+    ttlMs: number,
+  ): Promise<boolean>;
+  /** pending -> uncertain, kept until `now + ttlMs`; only for the holder. False otherwise. */
+  markIdempotencyKeyUncertain(
+    userId: string,
+    key: string,
+    claimId: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<boolean>;
+  /** Deletes a pending record held by `claimId` (the provider provably did not act). False otherwise. */
+  releaseIdempotencyKey(userId: string, key: string, claimId: string): Promise<boolean>;
+  /** The live record for (userId, key) at `now`, or null (expired records are not returned). */
+  getIdempotencyKey(userId: string, key: string, now: number): Promise<IdempotencyRecord | null>;
+  /** Deletes every record expired at `now`; returns how many. */
+  purgeIdempotencyKeys(now: number): Promise<number>;
 
   close(): Promise<void>;
 }

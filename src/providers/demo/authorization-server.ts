@@ -138,7 +138,8 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Dem
   let callback: ReturnType<Provider['callback']> | undefined;
   router.use((req, res) => {
     callback ??= provider.callback();
-    callback(req, res);
+    // Koa's handler settles its own errors into the response; the promise carries nothing to await.
+    void callback(req, res);
   });
 
   const app = express();

@@ -1,0 +1,109 @@
+import type { AccessResult } from '../../src/auth/access.js';
+import type { ConnectionRow, EventRow } from '../../src/auth/store/types.js';
+import { completeConsent } from './browser.js';
+import { FakeClock } from './clock.js';
+import { type OidcServer, startOidcServer } from './oidc-server.js';
+import { type Harness, startToolvault } from './toolvault.js';
+import { createWire, type Wire } from './wire.js';
+
+/**
+ * The refresh engine's test bench: a real oidc-provider (rotation, reuse detection) configured as toolvault's
+ * `demo` provider, toolvault in-process on a FakeClock, and every outbound request going through a Wire.
+ * Probes go to `userinfo?probe=1` so the wire can tell evidence-gathering from actions.
+ */
+
+export interface Rig {
+  as: OidcServer;
+  tv: Harness;
+  clock: FakeClock;
+  wire: Wire;
+  /** Walks `user` through consent (the account id at the AS is `user`); returns the stored row. */
+  connect(user: string): Promise<ConnectionRow>;
+  row(user: string): Promise<ConnectionRow>;
+  /** One action through the AccessBroker (GET userinfo); ok carries the account id. */
+  act(user: string): Promise<AccessResult<string>>;
+  events(user: string, type?: string): Promise<EventRow[]>;
+  /** Moves the clock to `fraction` of the user's current access token life. */
+  toLife(row: ConnectionRow, fraction: number): void;
+  close(): Promise<void>;
+}
+
+export interface RigOptions {
+  accessTokenTtlSec?: number;
+  authMethod?: 'client_secret_post' | 'client_secret_basic';
+  tokenTimeoutMs?: number;
+  clock?: FakeClock;
+  home?: string;
+  masterKey?: string;
+  env?: Record<string, string>;
+}
+
+export async function startRig(o: RigOptions = {}): Promise<Rig> {
+  const clock = o.clock ?? new FakeClock(Date.UTC(2026, 2, 1));
+  const authMethod = o.authMethod ?? 'client_secret_post';
+  const as = await startOidcServer({
+    authMethod,
+    ...(o.accessTokenTtlSec ? { accessTokenTtlSec: o.accessTokenTtlSec } : {}),
+  });
+  const wire = createWire({ clock, ...(o.tokenTimeoutMs ? { tokenTimeoutMs: o.tokenTimeoutMs } : {}) });
+  const tv = await startToolvault({
+    clock,
+    fetch: wire.fetch,
+    ...(o.home ? { home: o.home } : {}),
+    ...(o.masterKey ? { masterKey: o.masterKey } : {}),
+    ...(o.env ? { env: o.env } : {}),
+    providers: {
+      demo: {
+        type: 'oidc',
+        issuer: as.issuer,
+        clientId: as.clientId,
+        clientSecret: as.clientSecret,
+        apiBaseUrl: as.issuer,
+        userinfoUrl: `${as.issuer}/me?probe=1`,
+        clientAuth: authMethod,
+      },
+    },
+  });
+  await as.setRedirectUris([`${tv.url}/oauth/callback`]);
+  const store = tv.app.vault.store;
+
+  const row = async (user: string): Promise<ConnectionRow> => {
+    const r = await store.getConnection(user, 'demo');
+    if (!r) throw new Error(`no connection for ${user}`);
+    return r;
+  };
+
+  return {
+    as,
+    tv,
+    clock,
+    wire,
+    row,
+    async connect(user) {
+      const started = await tv.app.services.consent.start(user, 'demo');
+      if (started.status !== 'pending') throw new Error(`${user} is already connected`);
+      const page = await completeConsent(started.authUrl, { name: user });
+      if (!page.html.includes('is connected')) throw new Error(`consent failed: ${page.status}`);
+      return row(user);
+    },
+    act(user) {
+      return tv.app.services.access.call(user, 'demo', ['openid'], async (api) => {
+        const r = await api.request('GET', 'me');
+        return (r.body as { sub?: string } | null)?.sub ?? `status ${r.status}`;
+      });
+    },
+    async events(user, type) {
+      const r = await row(user);
+      const all = await store.listEvents({ connectionId: r.id, limit: 10_000 });
+      return type ? all.filter((e) => e.type === type) : all;
+    },
+    toLife(r, fraction) {
+      if (r.accessIssuedAt === null || r.accessExpiresAt === null) throw new Error('token never expires');
+      clock.set(r.accessIssuedAt + Math.ceil((r.accessExpiresAt - r.accessIssuedAt) * fraction));
+    },
+    async close() {
+      await tv.close();
+      await as.close();
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import type { Clock } from '../../src/clock.js';
+
+/**
+ * An instrumented `fetch` for toolvault (AppOptions.fetch): it sees every request toolvault sends — token
+ * endpoint, API calls, probes — and judges each bearer call against the expiry toolvault was told when that
+ * token was issued, by toolvault's own (fake) clock. That is how a test proves "no call ever went out with an
+ * expired token" without sleeping. It can also answer requests itself (faults the servers cannot produce: a
+ * 429 with Retry-After, an error code nobody knows, an API 503) and bounds token requests with a short
+ * timeout so a held (`timeout`) fault costs milliseconds, not openid-client's 15 s.
+ */
+
+export interface WireTokenRequest {
+  /** Toolvault clock at send. */
+  at: number;
+  grantType: string | null;
+  /** The refresh token presented: to prove no refresh token was ever presented twice. */
+  refreshToken: string | null;
+  /** Status received (null: no response — reset, timeout). */
+  status: number | null;
+  /** Set when the wire answered itself instead of the server. */
+  injected: boolean;
+}
+
+export interface WireApiCall {
+  at: number;
+  url: string;
+  method: string;
+  token: string;
+  /** A probe (the provider's userinfo URL carries `probeMarker`), not an action. */
+  probe: boolean;
+  /** The token's expiry had passed by toolvault's clock when the call left. */
+  expired: boolean;
+  /** The wire never saw this token issued. */
+  unknown: boolean;
+  status: number | null;
+  injected: boolean;
+}
+
+export interface CannedReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Wire {
+  fetch: typeof fetch;
+  tokenRequests(grantType?: string): WireTokenRequest[];
+  apiCalls(opts?: { probes?: boolean }): WireApiCall[];
+  /** Non-probe calls that carried an expired or unknown token. */
+  badCalls(): WireApiCall[];
+  /** The next `count` token requests get `reply` from the wire (the server never sees them). */
+  failTokenNext(reply: CannedReply, count?: number): void;
+  /** The next `count` non-probe API calls get `reply` from the wire. */
+  failApiNext(reply: CannedReply, count?: number): void;
+  /** Largest number of token requests in flight at once. */
+  maxTokenConcurrency(): number;
+  reset(): void;
+}
+
+export function createWire(o: {
+  clock: Clock;
+  /** Token requests are aborted after this many real ms (default 300). */
+  tokenTimeoutMs?: number;
+  /** Substring of probe URLs (configure the provider's userinfoUrl with it). Default `probe=1`. */
+  probeMarker?: string;
+  base?: typeof fetch;
+}): Wire {
+  const base = o.base ?? fetch;
+  const marker = o.probeMarker ?? 'probe=1';
+  const expiry = new Map<string, number | null>();
+  let tokenReqs: WireTokenRequest[] = [];
+  let calls: WireApiCall[] = [];
+  const tokenFaults: CannedReply[] = [];
+  const apiFaults: CannedReply[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+
+  const canned = (r: CannedReply): Response => {
+    const body = r.body === undefined ? null : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+    const type = typeof r.body === 'string' ? 'text/html' : 'application/json';
+    return new Response(body, { status: r.status, headers: { 'content-type': type, ...r.headers } });
+  };
+
+  const wired: typeof fetch = async (input, init) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const headers = new Headers(init?.headers);
+    const body = init?.body;
+    if (method === 'POST' && body instanceof URLSearchParams && body.has('grant_type')) {
+      const rec: WireTokenRequest = {
+        at: o.clock.now(),
+        grantType: body.get('grant_type'),
+        refreshToken: body.get('refresh_token'),
+        status: null,
+        injected: false,
+      };
+      tokenReqs.push(rec);
+      const fault = tokenFaults.shift();
+      if (fault) {
+        rec.injected = true;
+        rec.status = fault.status;
+        return canned(fault);
+      }
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        const timeout = AbortSignal.timeout(o.tokenTimeoutMs ?? 300);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        const res = await base(input, { ...init, signal });
+        rec.status = res.status;
+        if (res.ok) {
+          const json = (await res.clone().json()) as Record<string, unknown>;
+          if (typeof json['access_token'] === 'string') {
+            const ttl = typeof json['expires_in'] === 'number' ? json['expires_in'] : null;
+            expiry.set(json['access_token'], ttl === null ? null : o.clock.now() + ttl * 1000);
+          }
+        }
+        return res;
+      } finally {
+        inFlight--;
+      }
+    }
+    const auth = headers.get('authorization');
+    if (auth?.startsWith('Bearer ')) {
+      const token = auth.slice(7);
+      const known = expiry.has(token);
+      const exp = expiry.get(token) ?? null;
+      const call: WireApiCall = {
+        at: o.clock.now(),
+        url,
+        method,
+        token,
+        probe: url.includes(marker),
+        expired: exp !== null && o.clock.now() >= exp,
+        unknown: !known,
+        status: null,
+        injected: false,
+      };
+      calls.push(call);
+      const fault = call.probe ? undefined : apiFaults.shift();
+      if (fault) {
+        call.injected = true;
+        call.status = fault.status;
+        return canned(fault);
+      }
+      const res = await base(input, init);
+      call.status = res.status;
+      return res;
+    }
+    return base(input, init);
+  };
+
+  return {
+    fetch: wired,
+    tokenRequests: (grantType) =>
+      tokenReqs.filter((r) => grantType === undefined || r.grantType === grantType),
+    apiCalls: (opts = {}) => calls.filter((c) => opts.probes === undefined || c.probe === opts.probes),
+    badCalls: () => calls.filter((c) => !c.probe && (c.expired || c.unknown)),
+    failTokenNext: (reply, count = 1) => {
+      for (let i = 0; i < count; i++) tokenFaults.push(reply);
+    },
+    failApiNext: (reply, count = 1) => {
+      for (let i = 0; i < count; i++) apiFaults.push(reply);
+    },
+    maxTokenConcurrency: () => maxInFlight,
+    reset: () => {
+      tokenReqs = [];
+      calls = [];
+      maxInFlight = 0;
+    },
+  };
+}
