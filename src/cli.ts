@@ -1,56 +1,45 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
-import { runCommand } from './server/commands.js';
+import { COMMANDS } from './server/commands/index.js';
 
 /** Entry point: `toolvault <command> [options]`. Usage errors exit 2, runtime failures 1. */
 
-const USAGE = `usage:
-  toolvault serve --stdio | --http [--host H] [--port P]
-  toolvault connect PROVIDER [--user U] [--scopes a,b]
-  toolvault status [--user U] [--json]
-`;
+const usage = (): string => `usage:\n${COMMANDS.map((c) => `  ${c.usage}`).join('\n')}\n`;
 
 async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    process.stderr.write(`toolvault: ${(err as Error).message}\n${USAGE}`);
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stderr.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`toolvault: unknown command "${name}"\n${usage()}`);
     return 2;
   }
-  const [command, ...rest] = parsed.positionals;
-  if (!command || parsed.values.help) {
-    process.stderr.write(USAGE);
-    return command || parsed.values.help ? 0 : 2;
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: command.options,
+    }) as {
+      values: Record<string, string | boolean | undefined>;
+      positionals: string[];
+    });
+  } catch (err) {
+    process.stderr.write(`toolvault ${name}: ${(err as Error).message}\nusage: ${command.usage}\n`);
+    return 2;
   }
   try {
-    return await runCommand(command, rest, parsed.values);
+    return await command.run(values, positionals);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`toolvault: configuration error: ${err.message}\n`);
-      return 1;
-    }
-    process.stderr.write(`toolvault: ${(err as Error).message}\n`);
+    const prefix = err instanceof ConfigError ? 'configuration error: ' : '';
+    process.stderr.write(`toolvault ${name}: ${prefix}${(err as Error).message}\n`);
     return 1;
   }
-}
-
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      stdio: { type: 'boolean' },
-      http: { type: 'boolean' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      user: { type: 'string' },
-      scopes: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
 }
 
 main(process.argv.slice(2)).then(
