@@ -1,14 +1,14 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as oidc from 'openid-client';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { ConfiguredProvider } from '../providers/types.js';
-import { classifyTokenError } from './classify.js';
-import { grantWrite } from './grant.js';
+import { type CallbackResult, handleCallback } from './callback.js';
+import { ConsentProblem } from './consent-problem.js';
 import type { OAuthClients } from './oauth-client.js';
 import { missingScopes, normalizeScopes, requestedScopes } from './scopes.js';
-import { type AuthReason, ConnectionIdMismatchError, type ConsentRow } from './store/types.js';
+import type { AuthReason, ConsentRow } from './store/types.js';
 import type { Vault } from './store/vault.js';
 
 /**
@@ -21,28 +21,7 @@ export const LINK_TTL_MS = 15 * 60_000;
 /** Time between pressing Continue and the provider sending the browser back. */
 export const CALLBACK_TTL_MS = 10 * 60_000;
 
-export class ConsentProblem extends Error {
-  override readonly name = 'ConsentProblem';
-  constructor(
-    readonly code:
-      | 'unknown_link'
-      | 'expired_link'
-      | 'used_link'
-      | 'unknown_state'
-      | 'replayed_state'
-      | 'expired_state'
-      | 'missing_code'
-      | 'provider_error'
-      | 'token_endpoint'
-      | 'provider_unavailable'
-      | 'disabled',
-    readonly title: string,
-    message: string,
-    readonly httpStatus = 400,
-  ) {
-    super(message);
-  }
-}
+export { ConsentProblem } from './consent-problem.js';
 
 export type StartResult =
   | { status: 'connected'; provider: string; scopes: string[] }
@@ -191,142 +170,8 @@ export class ConsentService {
   }
 
   /** GET /oauth/callback: exchange the code, seal the tokens, mark the connection healthy. */
-  async callback(query: URLSearchParams): Promise<{ consent: ConsentRow; accountName: string | undefined }> {
-    const store = this.d.vault.store;
-    const state = query.get('state');
-    const c = state ? await store.getConsentByState(state) : null;
-    if (!c) {
-      throw new ConsentProblem(
-        'unknown_state',
-        'Sign-in not recognised',
-        'This sign-in response does not match any connect link toolvault sent (state mismatch).',
-      );
-    }
-    if (c.status !== 'redirected') {
-      throw new ConsentProblem(
-        'replayed_state',
-        'Sign-in already handled',
-        'This sign-in response was already used. Ask your agent for a new link if you still need to connect.',
-        409,
-      );
-    }
-    const now = this.d.clock.now();
-    const fail = async (code: string): Promise<void> => {
-      await store.failConsent(c.authId, code, this.d.clock.now());
-      this.#finished.emit(c.authId);
-    };
-    if (c.callbackExpiresAt !== null && now >= c.callbackExpiresAt) {
-      await fail('expired_state');
-      throw new ConsentProblem(
-        'expired_state',
-        'Sign-in took too long',
-        'This sign-in expired. Ask your agent for a new link.',
-        410,
-      );
-    }
-    const providerError = query.get('error');
-    if (providerError) {
-      const code = providerError.replace(/[^a-z0-9_.-]/gi, '').slice(0, 64) || 'error';
-      await fail(code);
-      const denied = code === 'access_denied';
-      throw new ConsentProblem(
-        'provider_error',
-        denied ? 'Access was not granted' : 'The provider reported an error',
-        denied
-          ? 'You declined access, so nothing was connected. Ask your agent for a new link if that was a mistake.'
-          : `The provider answered "${code}" and nothing was connected.`,
-      );
-    }
-    if (!query.get('code')) {
-      await fail('missing_code');
-      throw new ConsentProblem(
-        'missing_code',
-        'Sign-in incomplete',
-        'The provider sent no authorization code, so nothing was connected.',
-      );
-    }
-    const claimed = await store.claimCallback(c.authId, now);
-    if (!claimed) {
-      throw new ConsentProblem(
-        'replayed_state',
-        'Sign-in already handled',
-        'This sign-in response was already used.',
-        409,
-      );
-    }
-    const client = this.d.oauth.get(c.provider);
-    const checks = this.d.vault.openVerifier(c);
-    const pkce = client.provider.declaration.pkce;
-    const callbackUrl = new URL(this.redirectUri);
-    callbackUrl.search = query.toString();
-    let grant: Awaited<ReturnType<typeof client.exchangeCode>>;
-    try {
-      grant = await client.exchangeCode(callbackUrl, {
-        state: c.oauthState ?? '',
-        ...(pkce ? { codeVerifier: checks.codeVerifier } : {}),
-        ...(checks.nonce ? { nonce: checks.nonce } : {}),
-      });
-    } catch (err) {
-      const failure = classifyTokenError(err, client.provider.declaration);
-      this.d.log.warn(
-        {
-          provider: c.provider,
-          authId: c.authId,
-          kind: failure.kind,
-          code: failure.code,
-          status: failure.status,
-        },
-        'code exchange failed',
-      );
-      await fail(`token_endpoint:${failure.code ?? failure.kind}`);
-      throw new ConsentProblem(
-        'token_endpoint',
-        'Could not finish connecting',
-        `${client.provider.declaration.displayName} did not accept the sign-in (${failure.code ?? failure.kind}). Nothing was stored; ask your agent for a new link.`,
-        502,
-      );
-    }
-    const connection = await this.#store(c, grant, client.provider);
-    this.d.log.info({ provider: c.provider, user: c.userId, connection: connection.id }, 'connected');
-    this.#finished.emit(c.authId);
-    const done = (await store.getConsent(c.authId)) ?? c;
-    return { consent: done, accountName: grant.account?.name ?? grant.account?.id };
-  }
-
-  async #store(
-    c: ConsentRow,
-    grant: Awaited<ReturnType<ReturnType<OAuthClients['get']>['exchangeCode']>>,
-    p: ConfiguredProvider,
-  ) {
-    const store = this.d.vault.store;
-    const now = this.d.clock.now();
-    const before = await store.getConnection(c.userId, c.provider);
-    let id = before?.id ?? randomUUID();
-    for (let attempt = 0; ; attempt++) {
-      const write = grantWrite(p, grant, c.scopes, now, this.d.vault.sealTokens(id, grant.tokens));
-      try {
-        const row = await store.completeConsent(c.authId, id, write, now);
-        await store.appendEvent({
-          at: now,
-          type: 'state_changed',
-          connectionId: row.id,
-          userId: row.userId,
-          provider: row.provider,
-          fromState: before?.state ?? 'pending',
-          toState: 'healthy',
-          reason: `consent_completed:${c.reason}`,
-          detail: { authId: c.authId, scopes: row.scopes },
-        });
-        return row;
-      } catch (err) {
-        // Another consent created the row meanwhile: seal for its id (the additional data) and retry once.
-        if (err instanceof ConnectionIdMismatchError && attempt === 0) {
-          id = err.existingId;
-          continue;
-        }
-        throw err;
-      }
-    }
+  callback(query: URLSearchParams): Promise<CallbackResult> {
+    return handleCallback(this.d, this.redirectUri, query, (authId) => this.#finished.emit(authId));
   }
 
   isExpired(c: ConsentRow): boolean {

@@ -3,7 +3,7 @@ import { completeConsent } from '../support/browser.js';
 import { type CliServer, freePort, spawnStdio, vaultBytes } from '../support/cli.js';
 import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
 
-const sc = (r: { structuredContent?: unknown }) => (r.structuredContent ?? {}) as Record<string, any>;
+const sc = (r: unknown) => ((r as { structuredContent?: unknown }).structuredContent ?? {}) as Record<string, any>;
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 describe('the built CLI over stdio', () => {
@@ -15,9 +15,8 @@ describe('the built CLI over stdio', () => {
     const port = await freePort();
     as = await startOidcServer({ redirectUris: [`http://127.0.0.1:${port}/oauth/callback`] });
     // oidc-provider's opaque token value is its jti: record every access and refresh token it issues.
-    for (const kind of ['access_token', 'refresh_token']) {
-      as.provider.on(`${kind}.saved`, (t: { jti: string }) => issued.push(t.jti));
-    }
+    as.provider.on('access_token.saved', (t) => issued.push(t.jti));
+    as.provider.on('refresh_token.saved', (t) => issued.push(t.jti));
     tv = await spawnStdio({
       port,
       config: {
