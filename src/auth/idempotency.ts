@@ -21,6 +21,14 @@ export type WriteOutcome<R> =
   /** The provider may have acted: the key stays blocked until its TTL runs out. */
   | { outcome: 'uncertain'; value: R };
 
+/** Thrown by a write that failed before anything was sent: the key is freed and `cause` rethrown. */
+export class WriteNotSentError extends Error {
+  override readonly name = 'WriteNotSentError';
+  constructor(override readonly cause: unknown) {
+    super('write failed before it was sent', { cause });
+  }
+}
+
 export type GuardedResult<R> =
   | { type: 'fresh'; value: R }
   | { type: 'replay'; result: Record<string, unknown>; firstAt: number }
@@ -83,13 +91,24 @@ export class IdempotencyService {
     try {
       out = await write();
     } catch (err) {
+      if (err instanceof WriteNotSentError) {
+        await this.d.store.releaseIdempotencyKey(userId, key, claimId);
+        throw err.cause;
+      }
       // An exception mid-write says nothing about whether the provider acted.
       await this.d.store.markIdempotencyKeyUncertain(userId, key, claimId, this.d.clock.now(), this.ttlMs);
       throw err;
     }
     const now = this.d.clock.now();
     if (out.outcome === 'done') {
-      const kept = await this.d.store.completeIdempotencyKey(userId, key, claimId, out.result, now, this.ttlMs);
+      const kept = await this.d.store.completeIdempotencyKey(
+        userId,
+        key,
+        claimId,
+        out.result,
+        now,
+        this.ttlMs,
+      );
       // Lost the claim (the lease ran out mid-call): the result still stands, but repeats will see `uncertain`.
       if (!kept) this.d.log.warn({ user: userId }, 'idempotency claim lapsed before its write finished');
     } else if (out.outcome === 'not_acted') {

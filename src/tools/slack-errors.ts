@@ -27,12 +27,12 @@ const KNOWN: Record<string, Explain> = {
     'invalid_request',
     'Slack did not accept the cursor (cursors expire); start again without one.',
   ],
-  invalid_ts_oldest: () => ['invalid_request', 'oldest must be a Slack timestamp such as "1700000000.000100".'],
-  invalid_types: () => ['invalid_request', 'Slack did not accept the channel types asked for.'],
-  restricted_action: (ch) => [
-    'forbidden',
-    `A workspace setting stops this user from posting in ${ch}.`,
+  invalid_ts_oldest: () => [
+    'invalid_request',
+    'oldest must be a Slack timestamp such as "1700000000.000100".',
   ],
+  invalid_types: () => ['invalid_request', 'Slack did not accept the channel types asked for.'],
+  restricted_action: (ch) => ['forbidden', `A workspace setting stops this user from posting in ${ch}.`],
   cannot_reply_to_message: () => ['invalid_request', 'Slack does not allow replies to that message.'],
 };
 
@@ -41,7 +41,10 @@ export function slackRequestFailed(error: ApiRequestError, channel: string): Too
   const known = KNOWN[error.code];
   const [kind, message] = known
     ? known(channel)
-    : ['unknown', `Slack refused the request (${error.code}${error.status !== 200 ? `, HTTP ${error.status}` : ''}).`];
+    : [
+        'unknown',
+        `Slack refused the request (${error.code}${error.status !== 200 ? `, HTTP ${error.status}` : ''}).`,
+      ];
   return errorResult(kind, message, {
     provider: 'slack',
     ...(error.details ? { details: error.details } : {}),

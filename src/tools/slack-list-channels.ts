@@ -50,7 +50,10 @@ export const slackListChannels = defineProviderTool({
         }),
       )
       .optional(),
-    nextCursor: z.string().optional().describe('pass as cursor to get the next page; absent on the last page'),
+    nextCursor: z
+      .string()
+      .optional()
+      .describe('pass as cursor to get the next page; absent on the last page'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(input, api) {

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { isProviderSignal } from '../auth/access.js';
+import { providerSignalOf } from '../auth/access.js';
 import type { ApiClient } from '../providers/api-client.js';
-import { defineProviderTool } from './provider-tool.js';
+import { defineTool } from './define.js';
+import { idempotentWrite } from './idempotent-write.js';
+import { callProvider } from './provider-tool.js';
 import { okResult, outputSchema } from './result.js';
 import { channelInput, displayChannel, SLACK_TS } from './slack-refs.js';
 import { slackRequestFailed, slackUnreadable } from './slack-errors.js';
@@ -19,12 +21,14 @@ async function permalink(api: ApiClient, channel: string, ts: string): Promise<s
     const body = permalinkBody.safeParse(r.body);
     return !r.error && body.success ? body.data.permalink : undefined;
   } catch (err) {
-    if (isProviderSignal(err)) return undefined;
+    if (providerSignalOf(err)) return undefined;
     throw err;
   }
 }
 
-export const slackPostMessage = defineProviderTool({
+const SCOPES = ['chat:write'];
+
+export const slackPostMessage = defineTool({
   name: 'slack.postMessage',
   title: 'Post a Slack message',
   description:
@@ -34,7 +38,7 @@ export const slackPostMessage = defineProviderTool({
     'id, the new message ts and a permalink. Not idempotent: calling it twice posts twice. Returns ' +
     'auth_required with a link when Slack is not connected or lacks chat:write.',
   provider: 'slack',
-  scopes: ['chat:write'],
+  scopes: SCOPES,
   input: z.object({
     channel: channelInput,
     text: z.string().min(1).max(40_000).describe('message text (Slack mrkdwn), at most 40,000 characters'),
@@ -49,21 +53,32 @@ export const slackPostMessage = defineProviderTool({
     permalink: z.string().optional().describe('link to the message in Slack'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async run(input, api) {
-    const r = await api.request('POST', 'chat.postMessage', {
-      form: { channel: input.channel, text: input.text, thread_ts: input.threadTs },
-    });
-    if (r.error) return slackRequestFailed(r.error, displayChannel(input.channel));
-    const body = posted.safeParse(r.body);
-    if (!body.success) return slackUnreadable('chat.postMessage');
-    const { channel, ts } = body.data;
-    const link = await permalink(api, channel, ts);
+  async run(input, ctx) {
     const where = `${displayChannel(input.channel)}${input.threadTs ? ' (in thread)' : ''}`;
-    return okResult(`Posted to ${where}: ts ${ts}${link ? `, ${link}` : ''}.`, {
-      channel,
-      ts,
-      ...(input.threadTs ? { threadTs: input.threadTs } : {}),
-      ...(link ? { permalink: link } : {}),
-    });
+    const texts = {
+      provider: 'Slack',
+      thing: `the message to ${where}`,
+      verb: 'posting',
+      howToCheck: 'read the channel with slack.readMessages',
+    };
+    return idempotentWrite(ctx, undefined, texts, (track) =>
+      callProvider(ctx, 'slack', SCOPES, async (raw) => {
+        const api = track(raw);
+        const r = await api.request('POST', 'chat.postMessage', {
+          form: { channel: input.channel, text: input.text, thread_ts: input.threadTs },
+        });
+        if (r.error) return slackRequestFailed(r.error, displayChannel(input.channel));
+        const body = posted.safeParse(r.body);
+        if (!body.success) return slackUnreadable('chat.postMessage');
+        const { channel, ts } = body.data;
+        const link = await permalink(raw, channel, ts);
+        return okResult(`Posted to ${where}: ts ${ts}${link ? `, ${link}` : ''}.`, {
+          channel,
+          ts,
+          ...(input.threadTs ? { threadTs: input.threadTs } : {}),
+          ...(link ? { permalink: link } : {}),
+        });
+      }),
+    );
   },
 });

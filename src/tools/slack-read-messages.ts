@@ -50,7 +50,10 @@ export const slackReadMessages = defineProviderTool({
         }),
       )
       .optional(),
-    nextCursor: z.string().optional().describe('pass as cursor for the next (older) page; absent on the last'),
+    nextCursor: z
+      .string()
+      .optional()
+      .describe('pass as cursor for the next (older) page; absent on the last'),
   }),
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async run(input, api) {

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/auth/store/migrations.js';
 import { openSqliteStore } from '../../src/auth/store/sqlite.js';
 import { connect, grant } from '../support/store-fixtures.js';
 
@@ -52,7 +53,9 @@ describe('SQLite refresh lease across OS processes', () => {
     expect(outputs.map((o) => JSON.parse(o))).toEqual(Array(4).fill({ opened: true }));
     expect(await Promise.all(workers.map((w) => exitCode(w.child)))).toEqual([0, 0, 0, 0]);
     const db = new Database(path, { readonly: true });
-    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
+    expect(db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all()).toEqual(
+      MIGRATIONS.map((m) => m.version),
+    );
     db.close();
   });
 

@@ -53,7 +53,10 @@ export function describeIdempotencyContract(get: () => Store): void {
       expect(await get().getIdempotencyKey('u1', 'k', T0 + HOUR)).toEqual(again.record);
       expect(await get().getIdempotencyKey('u1', 'k', T0 + 5 + TIMES.ttlMs)).toBeNull();
       const fresh = await get().claimIdempotencyKey('u1', 'k', 'c3', T0 + 5 + TIMES.ttlMs, TIMES);
-      expect(fresh).toMatchObject({ claimed: true, record: { state: 'pending', claimId: 'c3', result: null } });
+      expect(fresh).toMatchObject({
+        claimed: true,
+        record: { state: 'pending', claimId: 'c3', result: null },
+      });
     });
 
     it('finishes a claim only for its holder and only while pending', async () => {
@@ -62,7 +65,9 @@ export function describeIdempotencyContract(get: () => Store): void {
       expect(await get().markIdempotencyKeyUncertain('u1', 'k', 'other', T0, TIMES.ttlMs)).toBe(false);
       expect(await get().releaseIdempotencyKey('u1', 'k', 'other')).toBe(false);
       expect(await get().completeIdempotencyKey('u1', 'k', 'c1', RESULT, T0, TIMES.ttlMs)).toBe(true);
-      expect(await get().completeIdempotencyKey('u1', 'k', 'c1', { status: 'x' }, T0, TIMES.ttlMs)).toBe(false);
+      expect(await get().completeIdempotencyKey('u1', 'k', 'c1', { status: 'x' }, T0, TIMES.ttlMs)).toBe(
+        false,
+      );
       expect(await get().releaseIdempotencyKey('u1', 'k', 'c1')).toBe(false);
       expect((await get().getIdempotencyKey('u1', 'k', T0))?.result).toEqual(RESULT);
     });
@@ -94,7 +99,9 @@ export function describeIdempotencyContract(get: () => Store): void {
       const after = await get().claimIdempotencyKey('u1', 'k', 'c3', T0 + TIMES.leaseMs, TIMES);
       expect(after).toMatchObject({ claimed: false, record: { state: 'uncertain', claimId: 'dead' } });
       // The late holder can no longer record a result it may have produced twice over.
-      expect(await get().completeIdempotencyKey('u1', 'k', 'dead', RESULT, T0 + HOUR, TIMES.ttlMs)).toBe(false);
+      expect(await get().completeIdempotencyKey('u1', 'k', 'dead', RESULT, T0 + HOUR, TIMES.ttlMs)).toBe(
+        false,
+      );
     });
 
     it('purges expired records only', async () => {

@@ -12,7 +12,8 @@ export type IdempotencyMethods = Pick<
   | 'purgeIdempotencyKeys'
 >;
 
-interface IdempotencyRecordRaw {
+/** An idempotency record as stored; the PostgreSQL store's columns hold the same values. */
+export interface IdempotencyRecordRaw {
   user_id: string;
   key: string;
   state: string;
@@ -46,7 +47,7 @@ const UNCERTAIN = `UPDATE idempotency_keys SET state = 'uncertain', lease_expire
   WHERE user_id = ? AND key = ? AND claim_id = ? AND state = 'pending'`;
 const RELEASE = `DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND claim_id = ? AND state = 'pending'`;
 
-function toRecord(r: IdempotencyRecordRaw): IdempotencyRecord {
+export function toRecord(r: IdempotencyRecordRaw): IdempotencyRecord {
   const state = STATES.find((s) => s === r.state);
   if (state === undefined) throw new StoreDataError('idempotency_keys.state');
   let result: Record<string, unknown> | null = null;
