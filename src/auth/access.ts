@@ -37,12 +37,13 @@ class SignalAbort extends Error {
 }
 
 /**
- * Whether `err` is a provider signal on its way to the broker. Only for a tool that already wrote and makes
- * an optional follow-up read: letting the signal through would make the broker re-run the whole tool (a
- * refresh and retry) or report the write as failed, and the agent would repeat it.
+ * The provider signal `err` carries on its way to the broker, or null. For tools that must know what a
+ * write ran into (did the provider refuse it, or may it have acted?), and for a tool that already wrote and
+ * makes an optional follow-up read: letting that read's signal through would make the broker re-run the
+ * whole tool (a refresh and retry) or report the write as failed, and the agent would repeat it.
  */
-export function isProviderSignal(err: unknown): boolean {
-  return err instanceof SignalAbort;
+export function providerSignalOf(err: unknown): ApiSignal | null {
+  return err instanceof SignalAbort ? err.signal : null;
 }
 
 export interface AccessDeps {
@@ -138,20 +139,14 @@ export class AccessBroker {
     name: string,
   ): Promise<AccessResult<ConnectionRow>> {
     const now = this.d.clock.now();
-    // During an outage the last attempt's backoff is still running: answer fast instead of piling up.
-    if (
-      reason === 'preflight' &&
-      row.failureStreak > 0 &&
-      row.refreshDueAt !== null &&
-      row.refreshDueAt > now
-    ) {
-      if (row.accessExpiresAt !== null && row.accessExpiresAt > now) return { ok: true, value: row };
+    // During an outage the last attempt's backoff is still running: answer fast instead of piling up token
+    // requests (a still-valid token simply keeps working until the backoff ends).
+    if (row.failureStreak > 0 && row.refreshDueAt !== null && row.refreshDueAt > now) {
+      if (reason === 'preflight' && (row.accessExpiresAt === null || row.accessExpiresAt > now))
+        return { ok: true, value: row };
       const wait = Math.ceil((row.refreshDueAt - now) / 1000);
-      return fail(
-        (row.lastError?.kind as ErrorKind) ?? 'transient',
-        `${name} is not answering token refreshes right now; try again in ${wait} s.`,
-        wait,
-      );
+      const kind = duringBackoff(row.lastError?.kind);
+      return fail(kind, refreshMessage(kind, name, wait), wait);
     }
     const out = await this.d.refresher.refresh(row.id, reason, row.version);
     if (out.ok) return { ok: true, value: out.row };
@@ -166,7 +161,7 @@ export class AccessBroker {
     ) {
       return { ok: true, value: out.row };
     }
-    return fail(out.kind, refreshMessage(out.kind, name), out.retryAfterSeconds);
+    return fail(out.kind, refreshMessage(out.kind, name, out.retryAfterSeconds), out.retryAfterSeconds);
   }
 
   async #scopeGap(
@@ -179,7 +174,7 @@ export class AccessBroker {
   ): Promise<AccessResult<never>> {
     const now = this.d.clock.now();
     const needed = normalizeScopes([...scopes, ...(s.missingScopes ?? [])]);
-    await transition(
+    const moved = await transition(
       this.d.vault.store,
       row,
       {
@@ -190,6 +185,13 @@ export class AccessBroker {
       },
       now,
     );
+    // The stored grant still lists what the provider now says is missing (an admin narrowed it, or the
+    // grant never had it): unless it is forgotten, the consent below finds nothing missing and the tool loops.
+    const gone = new Set(s.missingScopes ?? scopes);
+    if (moved && moved.scopes.some((sc) => gone.has(sc))) {
+      const kept = moved.scopes.filter((sc) => !gone.has(sc));
+      await this.d.vault.store.updateConnection(moved.id, { scopes: kept }, now, moved.version);
+    }
     return this.#authRequired(userId, providerId, needed, name);
   }
 
@@ -234,11 +236,21 @@ export class AccessBroker {
   }
 }
 
-function refreshMessage(kind: ErrorKind, name: string): string {
+function refreshMessage(kind: ErrorKind, name: string, waitSec?: number): string {
+  const retry = waitSec ? `try again in ${waitSec} s` : 'try again shortly';
   if (kind === 'config_error')
     return `toolvault could not refresh the ${name} credential because of a configuration problem; an operator has been alerted.`;
-  if (kind === 'rate_limited') return `${name} is rate limiting token refreshes; try again shortly.`;
-  return `toolvault could not refresh the ${name} credential right now (${kind}); try again shortly.`;
+  if (kind === 'rate_limited') return `${name} is rate limiting token refreshes; ${retry}.`;
+  if (kind === 'transient') return `${name} is not answering token refreshes right now; ${retry}.`;
+  return `toolvault could not refresh the ${name} credential right now (${kind}); ${retry}.`;
+}
+
+/**
+ * What a caller is told while a failed refresh backs off. The connection is not downgraded, so anything
+ * but a configuration problem or a rate limit is, for the caller, a transient outage.
+ */
+function duringBackoff(kind: string | undefined): ErrorKind {
+  return kind === 'config_error' || kind === 'rate_limited' ? kind : 'transient';
 }
 
 function fail(

@@ -105,7 +105,7 @@ export async function handleCallback(
         provider: c.provider,
         authId: c.authId,
         kind: failure.kind,
-        code: failure.code,
+        errorCode: failure.code,
         status: failure.status,
       },
       'code exchange failed',

@@ -107,7 +107,7 @@ export class ConnectionService {
         revoked = out.result === 'revoked' || out.result === 'already_invalid';
         if (out.result === 'failed') revokeError = out.signal.code ?? out.signal.kind;
       }
-      if (revokeError) this.d.log.warn({ provider: providerId, code: revokeError }, 'revocation failed');
+      if (revokeError) this.d.log.warn({ provider: providerId, errorCode: revokeError }, 'revocation failed');
     }
     const now = this.d.clock.now();
     await store.deleteConnection(row.id);

@@ -6,7 +6,10 @@ import { probe } from '../providers/api-client.js';
 import type { ConfiguredProvider, NormalizedGrant, TokenSet } from '../providers/types.js';
 import { classifyTokenError, type TokenFailure } from './classify.js';
 import { grantWrite } from './grant.js';
+import { waitAfterFailure } from './backoff.js';
+import { LeaseKeeper } from './lease.js';
 import type { OAuthClients } from './oauth-client.js';
+import { backingOff, failedFrom, REFRESHABLE, type RefreshOutcome, settled } from './refresh-outcome.js';
 import { SingleFlight } from './single-flight.js';
 import { transition } from './states.js';
 import type { ConnectionRow } from './store/types.js';
@@ -14,23 +17,14 @@ import type { Vault } from './store/vault.js';
 
 /**
  * One refresh per credential at a time: single-flight inside the process, a lease in the store across
- * processes, and a version fence on the commit. New tokens are committed before anyone uses them. A
- * connection is downgraded only on evidence: a definitive grant error AND a live probe that fails.
+ * processes (renewed while the holder works), and a version fence on the commit. New tokens are committed
+ * before anyone uses them. A connection is downgraded only on evidence: a definitive grant error AND a live
+ * probe that fails. Everything else is recorded, backed off (capped at 60 s) and alerted once per episode.
  */
 
-export type RefreshReason = 'proactive' | 'reactive' | 'preflight';
+export type RefreshReason = 'proactive' | 'reactive' | 'preflight' | 'health' | 'doctor';
 
-export type RefreshOutcome =
-  | { ok: true; row: ConnectionRow; refreshed: boolean }
-  | {
-      ok: false;
-      row: ConnectionRow | null;
-      kind: ErrorKind;
-      code?: string;
-      retryAfterSeconds?: number;
-      /** The connection was moved to reauthorization_required. */
-      downgraded: boolean;
-    };
+export type { RefreshOutcome } from './refresh-outcome.js';
 
 export interface RefreshDeps {
   vault: Vault;
@@ -41,34 +35,39 @@ export interface RefreshDeps {
   fetch?: typeof fetch;
   /** How long a lease holds; longer than a token call may take (openid-client times out at 15 s). */
   leaseMs?: number;
+  /** Real ms between renewals of a held lease; 0 disables (tests simulating a frozen holder). */
+  renewMs?: number;
   /** Real-time poll interval while another worker holds the lease. */
   pollMs?: number;
-  /** Alert after this many failed refreshes in a row. */
+  /** Alert after this many failed refreshes in a row (config errors and rejected grants alert at once). */
   alertAfter?: number;
-}
-
-/** Capped exponential backoff with full jitter (DESIGN: every backoff capped at 60 s). */
-export function backoffMs(streak: number, capMs = 60_000, baseMs = 2_000, random = Math.random): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, streak - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  /** Real ms a probe may take; kept well inside the lease. */
+  probeTimeoutMs?: number;
+  random?: () => number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Kinds an operator must look at on the first occurrence, not after a streak. */
+const URGENT = new Set<string>(['config_error', 'revoked']);
 
 export class Refresher {
   readonly owner = `${process.pid}:${randomUUID().slice(0, 8)}`;
   readonly #flights = new SingleFlight<string, RefreshOutcome>();
   readonly #leaseMs: number;
+  readonly #renewMs: number;
   readonly #pollMs: number;
 
   constructor(private readonly d: RefreshDeps) {
     this.#leaseMs = d.leaseMs ?? 30_000;
+    this.#renewMs = d.renewMs ?? Math.floor(this.#leaseMs / 3);
     this.#pollMs = d.pollMs ?? 25;
   }
 
   /**
    * Refreshes the connection unless its token already moved past `seenVersion` (another worker rotated it:
-   * use theirs). Concurrent callers in this process share one attempt.
+   * use theirs). Concurrent callers in this process share one attempt. During the backoff after a failure
+   * it answers with that failure at once, without a token request.
    */
   refresh(connectionId: string, reason: RefreshReason, seenVersion: number): Promise<RefreshOutcome> {
     return this.#flights.run(connectionId, () => this.#refresh(connectionId, reason, seenVersion));
@@ -86,14 +85,21 @@ export class Refresher {
           await store.releaseLease(id, this.owner);
           return settled(held);
         }
+        const waiting = backingOff(held, now);
+        if (waiting) {
+          await store.releaseLease(id, this.owner);
+          return waiting;
+        }
         return this.#withLease(held, reason);
       }
       const row = await store.getConnectionById(id);
       if (!row)
         return { ok: false, row: null, kind: 'revoked', code: 'connection_deleted', downgraded: false };
       if (row.version !== seenVersion) return settled(row);
+      // Another worker is refreshing it; the scheduler has other rows to see to and must not queue here.
+      if (reason === 'proactive') return { ok: true, row, refreshed: false };
       // The holder failed and let go: share its verdict instead of piling another token request on.
-      if (!row.leaseOwner && row.lastError && row.lastError.at >= startedAt) return failedFrom(row);
+      if (!row.leaseOwner && row.lastError && row.lastError.at >= startedAt) return failedFrom(row, now);
       if (Date.now() > deadline)
         return { ok: false, row, kind: 'transient', code: 'lease_wait_timeout', downgraded: false };
       await sleep(this.#pollMs);
@@ -101,41 +107,54 @@ export class Refresher {
   }
 
   async #withLease(row: ConnectionRow, reason: RefreshReason): Promise<RefreshOutcome> {
+    const store = this.d.vault.store;
+    const keeper = new LeaseKeeper(store, row.id, this.owner, this.d.clock, this.#leaseMs).start(
+      this.#renewMs,
+    );
+    try {
+      return await this.#attempt(row, reason, keeper);
+    } finally {
+      await keeper.stop();
+      // A no-op when the commit already cleared it or another worker owns it now.
+      await store.releaseLease(row.id, this.owner);
+    }
+  }
+
+  async #attempt(row: ConnectionRow, reason: RefreshReason, keeper: LeaseKeeper): Promise<RefreshOutcome> {
     const { vault, log } = this.d;
     const p = this.d.providers.get(row.provider);
-    if (!p) {
-      await vault.store.releaseLease(row.id, this.owner);
-      return { ok: false, row, kind: 'config_error', code: 'provider_not_configured', downgraded: false };
+    if (!p) return this.#failed(row, { kind: 'config_error', code: 'provider_not_configured' }, reason);
+    let tokens: TokenSet;
+    try {
+      tokens = vault.openTokens(row);
+    } catch (err) {
+      // A key missing from the ring or a damaged row: an operator problem, never the user's grant.
+      log.error({ connection: row.id, err: (err as Error).name }, 'stored secret cannot be opened');
+      return this.#failed(row, { kind: 'config_error', code: 'secret_unreadable' }, reason);
     }
-    const tokens = vault.openTokens(row);
     if (!tokens.refreshToken) {
       // Nothing to refresh with: only a probe can tell whether the grant is gone.
-      return this.#rejected(
-        row,
-        p,
-        tokens,
-        {
-          kind: 'revoked',
-          code: 'no_refresh_token',
-          definitiveGrantError: true,
-          message: 'no refresh token',
-        },
-        reason,
-      );
+      const failure: TokenFailure = {
+        kind: 'revoked',
+        code: 'no_refresh_token',
+        definitiveGrantError: true,
+        message: 'no refresh token',
+      };
+      return this.#rejected(row, p, tokens, failure, reason);
     }
-    const client = this.d.oauth.get(row.provider);
     let grant: NormalizedGrant;
     try {
-      grant = await client.refresh(tokens.refreshToken, tokens);
+      grant = await this.d.oauth.get(row.provider).refresh(tokens.refreshToken, tokens);
     } catch (err) {
-      const failure = classifyTokenError(err, p.declaration);
+      const failure = classifyTokenError(err, p.declaration, this.d.clock.now());
+      // `code` is a redacted log field (authorization codes): the provider's error goes in `errorCode`.
       log.warn(
         {
           connection: row.id,
           provider: row.provider,
           reason,
           kind: failure.kind,
-          code: failure.code,
+          errorCode: failure.code,
           status: failure.status,
         },
         'refresh failed',
@@ -144,17 +163,20 @@ export class Refresher {
         ? this.#rejected(row, p, tokens, failure, reason)
         : this.#failed(row, failure, reason);
     }
+    await keeper.stop();
     const now = this.d.clock.now();
     const write = grantWrite(p, grant, row.scopes, now, vault.sealTokens(row.id, grant.tokens), row.scopes);
     if (!write.account && row.account) write.account = row.account;
-    const committed = await vault.store.commitRefresh(row.id, this.owner, row.version, write, now);
+    const committed = await this.#commit(row, write, now);
     if (!committed) {
-      // Our lease lapsed and another worker took over while the provider answered us. Their copy wins.
+      // Our lease lapsed and another worker took over while the provider answered us. If it committed,
+      // its copy wins; if not, it is refreshing with the refresh token we just spent (issue: holder froze).
+      const current = await vault.store.getConnectionById(row.id);
       log.error(
-        { connection: row.id, provider: row.provider },
+        { connection: row.id, provider: row.provider, renewalLost: keeper.lost },
         'refresh commit fenced out after the lease lapsed',
       );
-      const current = await vault.store.getConnectionById(row.id);
+      if (current && current.version !== row.version) return settled(current);
       return { ok: false, row: current, kind: 'rotation_conflict', code: 'lease_lost', downgraded: false };
     }
     await vault.store.appendEvent({
@@ -169,10 +191,36 @@ export class Refresher {
       detail: {
         rotated: grant.tokens.refreshToken !== tokens.refreshToken,
         expiresAt: committed.accessExpiresAt,
+        ...(row.failureStreak > 0 ? { recoveredAfter: row.failureStreak } : {}),
       },
     });
     log.info({ connection: row.id, provider: row.provider, reason }, 'refreshed');
     return { ok: true, row: committed, refreshed: true };
+  }
+
+  /**
+   * The provider already rotated: these tokens are the only live ones. A storage hiccup must not lose them
+   * (the MCP SDK once did, STYLE.md), so a throwing commit is retried a few times before giving up loudly.
+   */
+  async #commit(
+    row: ConnectionRow,
+    write: ReturnType<typeof grantWrite>,
+    now: number,
+  ): Promise<ConnectionRow | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.d.vault.store.commitRefresh(row.id, this.owner, row.version, write, now);
+      } catch (err) {
+        if (attempt >= 3) {
+          this.d.log.fatal(
+            { connection: row.id, provider: row.provider, err: (err as Error).message },
+            'could not store refreshed tokens; the connection will need reauthorization',
+          );
+          throw err;
+        }
+        await sleep(20 * attempt);
+      }
+    }
   }
 
   /** The provider rejected the grant. Downgrade only if the current access token also fails a live probe. */
@@ -186,23 +234,37 @@ export class Refresher {
     const store = this.d.vault.store;
     const current = await store.getConnectionById(row.id);
     if (current && current.version !== row.version) {
-      // Another worker rotated meanwhile: its invalid_grant is ours, not the user's.
-      await store.releaseLease(row.id, this.owner);
-      return { ok: true, row: current, refreshed: false };
+      // Another worker rotated meanwhile: the invalid_grant is about the refresh token it spent, not the
+      // user's grant (rotation_conflict). Use what it stored.
+      this.d.log.info(
+        { connection: row.id, provider: row.provider, errorCode: failure.code },
+        'rotation conflict: another worker rotated first; using its tokens',
+      );
+      return settled(current);
     }
-    const seen = await probe(p, tokens.accessToken, this.d.fetch ?? fetch);
+    const seen = await probe(p, tokens.accessToken, this.d.fetch ?? fetch, {
+      timeoutMs: this.d.probeTimeoutMs ?? 10_000,
+    });
     const now = this.d.clock.now();
+    const evidence = {
+      refreshError: failure.code ?? failure.kind,
+      refreshStatus: failure.status ?? null,
+      probe: seen.verdict,
+      probeStatus: seen.status ?? null,
+      // A probe with a token already past its expiry fails whatever the grant's fate: say so.
+      accessExpired: row.accessExpiresAt !== null && row.accessExpiresAt <= now,
+      trigger: reason,
+      // A failed attempt just before (a lost response?) may have spent the refresh token: keep it on record.
+      ...(row.failureStreak > 0 && row.lastError ? { priorFailure: row.lastError } : {}),
+    };
     if (seen.verdict !== 'invalid') {
       this.d.log.warn(
-        { connection: row.id, code: failure.code, probe: seen.verdict },
+        { connection: row.id, errorCode: failure.code, probe: seen.verdict },
         'grant error but the access token is not proven dead; keeping state',
       );
-      return this.#failed(
-        row,
-        { ...failure, kind: seen.verdict === 'valid' ? failure.kind : 'transient' },
-        reason,
-        { probe: seen.verdict, probeStatus: seen.status ?? null },
-      );
+      // A valid probe makes the rejection a fact worth an operator's eye; no answer makes it a transient.
+      const kind: ErrorKind = seen.verdict === 'valid' ? failure.kind : 'transient';
+      return this.#failed(row, { ...failure, kind }, reason, evidence);
     }
     const moved = await transition(
       store,
@@ -210,19 +272,20 @@ export class Refresher {
       {
         to: 'reauthorization_required',
         reason: 'refresh_rejected_and_probe_failed',
-        evidence: {
-          refreshError: failure.code ?? failure.kind,
-          refreshStatus: failure.status ?? null,
-          probeStatus: seen.status ?? null,
-          trigger: reason,
-        },
+        evidence,
         lastError: { kind: 'revoked', at: now, ...(failure.code ? { code: failure.code } : {}) },
       },
       now,
     );
-    await store.releaseLease(row.id, this.owner);
+    if (!moved) {
+      const latest = await store.getConnectionById(row.id);
+      return latest
+        ? settled(latest)
+        : { ok: false, row: null, kind: 'revoked', code: 'connection_deleted', downgraded: false };
+    }
+    // The alert for this state change is raised by the alert rules (alerts.ts), like every other downgrade.
     this.d.log.warn(
-      { connection: row.id, provider: row.provider, code: failure.code },
+      { connection: row.id, provider: row.provider, errorCode: failure.code, probeStatus: seen.status },
       'connection needs reauthorization',
     );
     return {
@@ -230,11 +293,11 @@ export class Refresher {
       row: moved,
       kind: 'revoked',
       ...(failure.code ? { code: failure.code } : {}),
-      downgraded: moved !== null,
+      downgraded: true,
     };
   }
 
-  /** A failure that says nothing about the user's grant: record, back off, alert on a streak; keep state. */
+  /** A failure that says nothing final about the user's grant: record, back off, alert once; keep state. */
   async #failed(
     row: ConnectionRow,
     failure: Pick<TokenFailure, 'kind' | 'code' | 'status' | 'retryAfterSeconds'>,
@@ -244,7 +307,7 @@ export class Refresher {
     const store = this.d.vault.store;
     const now = this.d.clock.now();
     const streak = row.failureStreak + 1;
-    const waitMs = Math.max(backoffMs(streak), Math.min(60, failure.retryAfterSeconds ?? 0) * 1000);
+    const waitMs = waitAfterFailure(streak, failure.retryAfterSeconds, this.d.random);
     const updated = await store.updateConnection(
       row.id,
       {
@@ -253,13 +316,19 @@ export class Refresher {
         refreshDueAt: now + waitMs,
       },
       now,
+      row.version,
     );
+    if (!updated) {
+      // Someone committed while we failed (our lease had lapsed): their success stands, our failure is moot.
+      const current = await store.getConnectionById(row.id);
+      return current
+        ? settled(current)
+        : { ok: false, row: null, kind: 'revoked', code: 'connection_deleted', downgraded: false };
+    }
+    const base = { at: now, connectionId: row.id, userId: row.userId, provider: row.provider };
     await store.appendEvent({
-      at: now,
+      ...base,
       type: 'refresh_failed',
-      connectionId: row.id,
-      userId: row.userId,
-      provider: row.provider,
       fromState: null,
       toState: null,
       reason,
@@ -268,59 +337,46 @@ export class Refresher {
         code: failure.code ?? null,
         status: failure.status ?? null,
         streak,
+        retryInMs: waitMs,
         ...extra,
       },
     });
-    if (streak === (this.d.alertAfter ?? 3) || (failure.kind === 'config_error' && streak === 1)) {
+    if (this.#alerting(streak, failure.kind) && !this.#alerting(row.failureStreak, row.lastError?.kind)) {
       await store.appendEvent({
-        at: now,
+        ...base,
         type: 'alert',
-        connectionId: row.id,
-        userId: row.userId,
-        provider: row.provider,
         fromState: null,
         toState: null,
-        reason: failure.kind === 'config_error' ? 'provider_config_error' : 'refresh_failing',
+        reason: alertReason(failure.kind),
         detail: { kind: failure.kind, code: failure.code ?? null, streak },
       });
       this.d.log.error(
-        { connection: row.id, provider: row.provider, kind: failure.kind, code: failure.code, streak },
-        'alert: refresh failing',
+        { connection: row.id, provider: row.provider, kind: failure.kind, errorCode: failure.code, streak },
+        `alert: ${alertReason(failure.kind)}`,
       );
     }
-    await store.releaseLease(row.id, this.owner);
     return {
       ok: false,
-      row: updated ?? row,
+      row: updated,
       kind: failure.kind,
       ...(failure.code ? { code: failure.code } : {}),
       retryAfterSeconds: Math.ceil(waitMs / 1000),
       downgraded: false,
     };
   }
+
+  /**
+   * Whether a failure streak is in alert territory. An alert fires when a streak enters it, so an episode
+   * (failures until the next success) raises exactly one, however long it lasts.
+   */
+  #alerting(streak: number, kind: string | undefined): boolean {
+    if (streak <= 0) return false;
+    return (kind !== undefined && URGENT.has(kind)) || streak >= (this.d.alertAfter ?? 3);
+  }
 }
 
-/** States whose tokens are still worth refreshing (a scope gap does not stop the granted scopes working). */
-const REFRESHABLE = new Set(['healthy', 'scope_update_required']);
-
-function settled(row: ConnectionRow): RefreshOutcome {
-  if (REFRESHABLE.has(row.state)) return { ok: true, row, refreshed: false };
-  return {
-    ok: false,
-    row,
-    kind: row.state === 'disabled' ? 'config_error' : 'revoked',
-    code: row.state,
-    downgraded: row.state === 'reauthorization_required',
-  };
-}
-
-function failedFrom(row: ConnectionRow): RefreshOutcome {
-  const kind = (row.lastError?.kind ?? 'transient') as ErrorKind;
-  return {
-    ok: false,
-    row,
-    kind,
-    ...(row.lastError?.code ? { code: row.lastError.code } : {}),
-    downgraded: false,
-  };
+function alertReason(kind: string): string {
+  if (kind === 'config_error') return 'provider_config_error';
+  if (kind === 'revoked') return 'refresh_rejected_but_token_alive';
+  return 'refresh_failing';
 }

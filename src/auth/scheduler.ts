@@ -17,12 +17,17 @@ export interface SchedulerOptions {
 export interface TickReport {
   due: number;
   refreshed: number;
+  /** Already fresh, or being refreshed by another worker (its lease held): nothing to do here. */
+  skipped: number;
   failed: number;
 }
 
 export class RefreshScheduler {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<TickReport> | undefined;
+  /** Clock time the last pass finished, for the heartbeat: a stalled scheduler must not look healthy. */
+  lastTickAt: number | null = null;
+  lastReport: TickReport | null = null;
 
   constructor(
     private readonly d: { store: Store; refresher: Refresher; clock: Clock; log: Logger },
@@ -39,15 +44,16 @@ export class RefreshScheduler {
 
   async #tick(): Promise<TickReport> {
     const due = await this.d.store.listDue(this.d.clock.now(), this.o.batch ?? 200);
-    const report: TickReport = { due: due.length, refreshed: 0, failed: 0 };
+    const report: TickReport = { due: due.length, refreshed: 0, skipped: 0, failed: 0 };
     let next = 0;
     const worker = async (): Promise<void> => {
       for (let i = next++; i < due.length; i = next++) {
         const row = due[i]!;
         try {
           const out = await this.d.refresher.refresh(row.id, 'proactive', row.version);
-          if (out.ok) report.refreshed++;
-          else report.failed++;
+          if (!out.ok) report.failed++;
+          else if (out.refreshed) report.refreshed++;
+          else report.skipped++;
         } catch (err) {
           report.failed++;
           this.d.log.error({ connection: row.id, err: (err as Error).message }, 'proactive refresh crashed');
@@ -55,6 +61,8 @@ export class RefreshScheduler {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 4, due.length) }, worker));
+    this.lastTickAt = this.d.clock.now();
+    this.lastReport = report;
     return report;
   }
 

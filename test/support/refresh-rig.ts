@@ -17,12 +17,23 @@ export interface Rig {
   tv: Harness;
   clock: FakeClock;
   wire: Wire;
+  /** Refresh tokens presented to the AS, in arrival order, from any process. */
+  presentedRefreshTokens: string[];
+  /** Grants the AS revoked on its own (reuse detection fires `grant.revoked`). */
+  grantRevocations: string[];
+  /**
+   * The AS holds the next token request unanswered and toolvault gives up on it quickly (`timeout`). Do not
+   * queue other AS faults alongside: the wire's short timeout goes to the next request that reaches it.
+   */
+  hangNext(): void;
   /** Walks `user` through consent (the account id at the AS is `user`); returns the stored row. */
   connect(user: string): Promise<ConnectionRow>;
   row(user: string): Promise<ConnectionRow>;
   /** One action through the AccessBroker (GET userinfo); ok carries the account id. */
   act(user: string): Promise<AccessResult<string>>;
   events(user: string, type?: string): Promise<EventRow[]>;
+  /** State changes other than consent completing (pending/reauth -> healthy through a link). */
+  stateChanges(user: string): Promise<EventRow[]>;
   /** Moves the clock to `fraction` of the user's current access token life. */
   toLife(row: ConnectionRow, fraction: number): void;
   close(): Promise<void>;
@@ -45,6 +56,16 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
     authMethod,
     ...(o.accessTokenTtlSec ? { accessTokenTtlSec: o.accessTokenTtlSec } : {}),
   });
+  const presentedRefreshTokens: string[] = [];
+  const grantRevocations: string[] = [];
+  // Added before the first request, so Koa composes it into the provider's middleware.
+  as.provider.use(async (ctx, next) => {
+    await next();
+    const body = (ctx.oidc as { body?: Record<string, unknown> } | undefined)?.body;
+    if (body?.['grant_type'] === 'refresh_token' && typeof body['refresh_token'] === 'string')
+      presentedRefreshTokens.push(body['refresh_token']);
+  });
+  as.provider.on('grant.revoked', (_ctx: unknown, grantId: string) => grantRevocations.push(grantId));
   const wire = createWire({ clock, ...(o.tokenTimeoutMs ? { tokenTimeoutMs: o.tokenTimeoutMs } : {}) });
   const tv = await startToolvault({
     clock,
@@ -73,12 +94,24 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
     return r;
   };
 
+  const events = async (user: string, type?: string): Promise<EventRow[]> => {
+    const r = await row(user);
+    const all = await store.listEvents({ connectionId: r.id, limit: 10_000 });
+    return type ? all.filter((e) => e.type === type) : all;
+  };
+
   return {
     as,
     tv,
     clock,
     wire,
+    presentedRefreshTokens,
+    grantRevocations,
     row,
+    hangNext() {
+      as.failNext('timeout');
+      wire.armTimeout();
+    },
     async connect(user) {
       const started = await tv.app.services.consent.start(user, 'demo');
       if (started.status !== 'pending') throw new Error(`${user} is already connected`);
@@ -92,10 +125,10 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
         return (r.body as { sub?: string } | null)?.sub ?? `status ${r.status}`;
       });
     },
-    async events(user, type) {
-      const r = await row(user);
-      const all = await store.listEvents({ connectionId: r.id, limit: 10_000 });
-      return type ? all.filter((e) => e.type === type) : all;
+    events,
+    async stateChanges(user) {
+      const all = await events(user, 'state_changed');
+      return all.filter((e) => !e.reason?.startsWith('consent_completed'));
     },
     toLife(r, fraction) {
       if (r.accessIssuedAt === null || r.accessExpiresAt === null) throw new Error('token never expires');

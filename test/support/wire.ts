@@ -42,6 +42,11 @@ export interface CannedReply {
   headers?: Record<string, string>;
 }
 
+/** A request that is never answered: the caller gives up after `hangMs` with fetch's TimeoutError. */
+export interface Hang {
+  hangMs: number;
+}
+
 export interface Wire {
   fetch: typeof fetch;
   tokenRequests(grantType?: string): WireTokenRequest[];
@@ -49,9 +54,18 @@ export interface Wire {
   /** Non-probe calls that carried an expired or unknown token. */
   badCalls(): WireApiCall[];
   /** The next `count` token requests get `reply` from the wire (the server never sees them). */
-  failTokenNext(reply: CannedReply, count?: number): void;
+  failTokenNext(reply: CannedReply | Hang, count?: number): void;
+  /**
+   * The next token request is abandoned after `ms` real ms (pair it with the server's `timeout` fault, which
+   * holds the request unprocessed; otherwise openid-client waits 15 s).
+   */
+  armTimeout(ms?: number): void;
+  /** While set, every token request gets `reply` (a provider outage); null ends it. */
+  setTokenOutage(reply: CannedReply | null): void;
   /** The next `count` non-probe API calls get `reply` from the wire. */
   failApiNext(reply: CannedReply, count?: number): void;
+  /** The next `count` probes get `reply` from the wire. */
+  failProbeNext(reply: CannedReply, count?: number): void;
   /** Largest number of token requests in flight at once. */
   maxTokenConcurrency(): number;
   reset(): void;
@@ -59,7 +73,7 @@ export interface Wire {
 
 export function createWire(o: {
   clock: Clock;
-  /** Token requests are aborted after this many real ms (default 300). */
+  /** Default for `armTimeout` (real ms, default 50). */
   tokenTimeoutMs?: number;
   /** Substring of probe URLs (configure the provider's userinfoUrl with it). Default `probe=1`. */
   probeMarker?: string;
@@ -70,8 +84,11 @@ export function createWire(o: {
   const expiry = new Map<string, number | null>();
   let tokenReqs: WireTokenRequest[] = [];
   let calls: WireApiCall[] = [];
-  const tokenFaults: CannedReply[] = [];
+  const tokenFaults: Array<CannedReply | Hang> = [];
   const apiFaults: CannedReply[] = [];
+  const probeFaults: CannedReply[] = [];
+  let outage: CannedReply | null = null;
+  const timeouts: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
 
@@ -95,7 +112,12 @@ export function createWire(o: {
         injected: false,
       };
       tokenReqs.push(rec);
-      const fault = tokenFaults.shift();
+      const fault = outage ?? tokenFaults.shift();
+      if (fault && 'hangMs' in fault) {
+        rec.injected = true;
+        await new Promise((r) => setTimeout(r, fault.hangMs));
+        throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      }
       if (fault) {
         rec.injected = true;
         rec.status = fault.status;
@@ -104,9 +126,15 @@ export function createWire(o: {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       try {
-        const timeout = AbortSignal.timeout(o.tokenTimeoutMs ?? 300);
-        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-        const res = await base(input, { ...init, signal });
+        // Only an armed request gets the short timeout. Aborting one the server did process would lose a
+        // rotation (the new refresh token never arrives, the old one is spent): that is a different fault.
+        let signal = init?.signal ?? undefined;
+        const armed = timeouts.shift();
+        if (armed !== undefined) {
+          const timeout = AbortSignal.timeout(armed);
+          signal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+        }
+        const res = await base(input, { ...init, ...(signal ? { signal } : {}) });
         rec.status = res.status;
         if (res.ok) {
           const json = (await res.clone().json()) as Record<string, unknown>;
@@ -137,7 +165,7 @@ export function createWire(o: {
         injected: false,
       };
       calls.push(call);
-      const fault = call.probe ? undefined : apiFaults.shift();
+      const fault = call.probe ? probeFaults.shift() : apiFaults.shift();
       if (fault) {
         call.injected = true;
         call.status = fault.status;
@@ -161,6 +189,15 @@ export function createWire(o: {
     },
     failApiNext: (reply, count = 1) => {
       for (let i = 0; i < count; i++) apiFaults.push(reply);
+    },
+    armTimeout: (ms = o.tokenTimeoutMs ?? 50) => {
+      timeouts.push(ms);
+    },
+    setTokenOutage: (reply) => {
+      outage = reply;
+    },
+    failProbeNext: (reply, count = 1) => {
+      for (let i = 0; i < count; i++) probeFaults.push(reply);
     },
     maxTokenConcurrency: () => maxInFlight,
     reset: () => {
