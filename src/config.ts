@@ -36,6 +36,28 @@ export const providerConfigSchema = z
   .strict();
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
+const httpSchema = z
+  .object({
+    stateless: z
+      .boolean()
+      .optional()
+      .describe('no sessions: one server per request, for load-balanced instances'),
+    allowedOrigins: z.array(z.url()).optional().describe('browser origins allowed to call /mcp'),
+    allowedHosts: z.array(z.string().min(1)).optional().describe('extra Host header values (host[:port])'),
+    maxBodyBytes: z.number().int().positive().optional(),
+    rateLimitPerMinute: z.number().int().nonnegative().optional().describe('per caller; 0 turns it off'),
+  })
+  .strict();
+
+const jwtSchema = z
+  .object({
+    issuer: url,
+    audience: z.string().min(1).optional().describe('default: the MCP endpoint URL (RFC 8707 resource)'),
+    jwksUrl: url.optional().describe('default: jwks_uri from the issuer discovery document'),
+    userClaim: z.string().min(1).optional().describe('claim naming the vault user (default sub)'),
+  })
+  .strict();
+
 const fileSchema = z
   .object({
     home: z.string().min(1).optional(),
@@ -47,6 +69,18 @@ const fileSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     demo: z.boolean().optional(),
     refreshSkewSec: z.number().int().nonnegative().optional(),
+    databaseUrl: z.string().min(1).optional(),
+    http: httpSchema.optional(),
+    jwt: jwtSchema.optional(),
+    webhook: z
+      .object({
+        url: url.describe('where events are POSTed (https, or http to this machine)'),
+        secret: z.string().min(16).optional().describe('HMAC key; better in TOOLVAULT_WEBHOOK_SECRET'),
+        events: z.array(z.string().min(1)).optional().describe('event types to send; default all'),
+      })
+      .strict()
+      .optional(),
+    idleAlertSec: z.number().int().positive().optional(),
     providers: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/), providerConfigSchema).optional(),
   })
   .strict();
@@ -65,6 +99,40 @@ export interface Config {
   demo: boolean;
   refreshSkewSec: number;
   providers: Record<string, ProviderConfig>;
+  /** `postgres://...` selects the PostgreSQL vault; unset keeps SQLite in `home`. */
+  databaseUrl: string | undefined;
+  http: HttpConfig;
+  /** Bearer JWTs from this issuer identify HTTP callers (besides API keys). */
+  jwt: JwtConfig | undefined;
+  /** Key of the /admin dashboard (TOOLVAULT_ADMIN_KEY, env only); the dashboard is off without one. */
+  adminKey: string | undefined;
+  /** Signed event delivery (TOOLVAULT_WEBHOOK_URL / _SECRET / _EVENTS, or `webhook` in the file). */
+  webhook: WebhookConfig | undefined;
+  /** Alert on a healthy connection with no successful call or refresh for this long (the flat line). */
+  idleAlertSec: number;
+}
+
+export interface WebhookConfig {
+  url: string;
+  secret: string;
+  /** Event types delivered; `all` for every one. */
+  events: string[] | 'all';
+}
+
+export interface HttpConfig {
+  stateless: boolean;
+  allowedOrigins: string[];
+  allowedHosts: string[];
+  maxBodyBytes: number;
+  /** Requests per minute per caller (API key, JWT subject, or the local user); 0 = unlimited. */
+  rateLimitPerMinute: number;
+}
+
+export interface JwtConfig {
+  issuer: string;
+  audience: string | undefined;
+  jwksUrl: string | undefined;
+  userClaim: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -118,6 +186,57 @@ function envChoice<T extends string>(env: Env, name: string, choices: readonly T
   return raw as T;
 }
 
+function envList(env: Env, name: string): string[] | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  return raw
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function envCount(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(name, `not a whole number: ${raw}`);
+  return n;
+}
+
+function loadHttp(env: Env, file: z.infer<typeof httpSchema> | undefined): HttpConfig {
+  const origins = envList(env, 'TOOLVAULT_ALLOWED_ORIGINS') ?? file?.allowedOrigins ?? [];
+  const allowedOrigins = origins.map((o) => {
+    if (!url.safeParse(o).success) throw new ConfigError('TOOLVAULT_ALLOWED_ORIGINS', `not an origin: ${o}`);
+    return new URL(o).origin.toLowerCase();
+  });
+  const stateless = envChoice(env, 'TOOLVAULT_HTTP_STATELESS', ['0', '1', 'true', 'false'] as const);
+  return {
+    stateless:
+      stateless === undefined ? (file?.stateless ?? false) : stateless === '1' || stateless === 'true',
+    allowedOrigins,
+    allowedHosts: (envList(env, 'TOOLVAULT_ALLOWED_HOSTS') ?? file?.allowedHosts ?? []).map((h) =>
+      h.toLowerCase(),
+    ),
+    maxBodyBytes: file?.maxBodyBytes ?? 1_000_000,
+    rateLimitPerMinute: envCount(env, 'TOOLVAULT_RATE_LIMIT_PER_MINUTE') ?? file?.rateLimitPerMinute ?? 600,
+  };
+}
+
+function loadJwt(env: Env, file: z.infer<typeof jwtSchema> | undefined): JwtConfig | undefined {
+  const issuer = env['TOOLVAULT_JWT_ISSUER'] || file?.issuer;
+  if (issuer === undefined) return undefined;
+  for (const name of ['TOOLVAULT_JWT_ISSUER', 'TOOLVAULT_JWT_JWKS_URL'] as const) {
+    const v = env[name];
+    if (v && !url.safeParse(v).success) throw new ConfigError(name, `not an http(s) URL: ${v}`);
+  }
+  return {
+    issuer,
+    audience: env['TOOLVAULT_JWT_AUDIENCE'] || file?.audience,
+    jwksUrl: env['TOOLVAULT_JWT_JWKS_URL'] || file?.jwksUrl,
+    userClaim: env['TOOLVAULT_JWT_USER_CLAIM'] || file?.userClaim || 'sub',
+  };
+}
+
 export interface ConfigOverrides {
   host?: string;
   port?: number;
@@ -159,6 +278,18 @@ export function loadConfig(
     throw new ConfigError('TOOLVAULT_REFRESH_SKEW_SEC', `not a whole number of seconds: ${skewRaw}`);
   }
   const demoEnv = envChoice(env, 'TOOLVAULT_DEMO', ['0', '1', 'true', 'false'] as const);
+  const adminKey = env['TOOLVAULT_ADMIN_KEY'] || undefined;
+  if (adminKey !== undefined && adminKey.length < 16) {
+    throw new ConfigError(
+      'TOOLVAULT_ADMIN_KEY',
+      'must be at least 16 characters (e.g. `openssl rand -base64 24`)',
+    );
+  }
+  const idleRaw = env['TOOLVAULT_IDLE_ALERT_SEC'];
+  const idle = idleRaw ? Number(idleRaw) : undefined;
+  if (idle !== undefined && (!Number.isInteger(idle) || idle <= 0)) {
+    throw new ConfigError('TOOLVAULT_IDLE_ALERT_SEC', `not a positive whole number of seconds: ${idleRaw}`);
+  }
 
   return {
     home: resolve(cwd, env['TOOLVAULT_HOME'] || file.home || '.toolvault'),
@@ -187,5 +318,32 @@ export function loadConfig(
     demo: demoEnv === undefined ? (file.demo ?? true) : demoEnv === '1' || demoEnv === 'true',
     refreshSkewSec: skew ?? file.refreshSkewSec ?? 60,
     providers,
+    databaseUrl: env['TOOLVAULT_DATABASE_URL'] || file.databaseUrl,
+    http: loadHttp(env, file.http),
+    jwt: loadJwt(env, file.jwt),
+    adminKey,
+    webhook: loadWebhook(env, file.webhook),
+    idleAlertSec: idle ?? file.idleAlertSec ?? 24 * 3600,
   };
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Webhook settings: env over file; a URL needs a secret, and plain http goes only to this machine. */
+function loadWebhook(env: Env, file: z.infer<typeof fileSchema>['webhook']): WebhookConfig | undefined {
+  const rawUrl = env['TOOLVAULT_WEBHOOK_URL'] || file?.url;
+  if (!rawUrl) return undefined;
+  const field = env['TOOLVAULT_WEBHOOK_URL'] ? 'TOOLVAULT_WEBHOOK_URL' : 'webhook.url';
+  if (!url.safeParse(rawUrl).success) throw new ConfigError(field, `not an http(s) URL: ${rawUrl}`);
+  const parsed = new URL(rawUrl);
+  if (parsed.protocol === 'http:' && !LOOPBACK_HOSTS.has(parsed.hostname)) {
+    throw new ConfigError(field, 'must be https (plain http is allowed only to 127.0.0.1 or localhost)');
+  }
+  const secret = env['TOOLVAULT_WEBHOOK_SECRET'] || file?.secret;
+  if (!secret || secret.length < 16) {
+    throw new ConfigError('TOOLVAULT_WEBHOOK_SECRET', 'required with a webhook URL, at least 16 characters');
+  }
+  const list = envList(env, 'TOOLVAULT_WEBHOOK_EVENTS') ?? file?.events;
+  const events = !list || list.length === 0 || list.includes('all') ? 'all' : list;
+  return { url: rawUrl, secret, events };
 }

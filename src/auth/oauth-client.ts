@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { applyDiscoveredMetadata } from '../providers/generic.js';
 import { readStandardGrant } from '../providers/standard-grant.js';
 import type { ConfiguredProvider, NormalizedGrant, TokenSet } from '../providers/types.js';
+import { classifyTokenError } from './classify.js';
 
 /**
  * openid-client configured from a provider declaration: static metadata or OIDC discovery, the provider's
@@ -32,10 +33,23 @@ export interface OAuthClient {
   revoke(token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean>;
 }
 
+/** Which configured client secret a provider's token requests use (seed 000: rotation with a rollback). */
+export type ClientSecretChoice = 'current' | 'previous';
+
+export interface ClientSecretSwitch {
+  provider: string;
+  /** The secret that worked (and is used from now on), after the other was rejected with invalid_client. */
+  now: ClientSecretChoice;
+  /** The token request that found out: `refresh_token`, `authorization_code` or `revocation`. */
+  grantType: string;
+}
+
 export interface OAuthClientOptions {
   fetch?: typeof fetch;
   /** Seconds before a token endpoint call is abandoned. */
   timeoutSec?: number;
+  /** Told (and awaited) when a provider's token requests switched to the other client secret. */
+  onClientSecretSwitch?: (e: ClientSecretSwitch) => void | Promise<void>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
@@ -49,15 +63,18 @@ function onlyLoopbackHttp(urls: Array<string | undefined>): boolean {
   });
 }
 
-function clientAuth(p: ConfiguredProvider): oidc.ClientAuth {
-  const secret = p.settings.clientSecret;
+function clientAuth(p: ConfiguredProvider, secret: string | undefined): oidc.ClientAuth {
   if (secret === undefined) return oidc.None();
   return p.declaration.clientAuth === 'client_secret_basic'
     ? oidc.ClientSecretBasic(secret)
     : oidc.ClientSecretPost(secret);
 }
 
-async function configure(p: ConfiguredProvider, opts: OAuthClientOptions): Promise<oidc.Configuration> {
+async function configure(
+  p: ConfiguredProvider,
+  opts: OAuthClientOptions,
+  secret: string | undefined,
+): Promise<oidc.Configuration> {
   const d = p.declaration;
   const e = d.endpoints;
   const baseFetch = opts.fetch ?? fetch;
@@ -70,7 +87,7 @@ async function configure(p: ConfiguredProvider, opts: OAuthClientOptions): Promi
   let config: oidc.Configuration;
   if (d.discovery && e.issuer) {
     const insecure = onlyLoopbackHttp([e.issuer]) && e.issuer.startsWith('http:');
-    config = await oidc.discovery(new URL(e.issuer), p.settings.clientId, undefined, clientAuth(p), {
+    config = await oidc.discovery(new URL(e.issuer), p.settings.clientId, undefined, clientAuth(p, secret), {
       [oidc.customFetch]: customFetch,
       ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
       timeout: opts.timeoutSec ?? 15,
@@ -86,7 +103,7 @@ async function configure(p: ConfiguredProvider, opts: OAuthClientOptions): Promi
       },
       p.settings.clientId,
       undefined,
-      clientAuth(p),
+      clientAuth(p, secret),
     );
     config[oidc.customFetch] = customFetch;
     const urls = [e.authorizeUrl, e.tokenUrl, e.revokeUrl, e.userinfoUrl];
@@ -103,14 +120,49 @@ async function configure(p: ConfiguredProvider, opts: OAuthClientOptions): Promi
 
 export function createOAuthClient(p: ConfiguredProvider, opts: OAuthClientOptions = {}): OAuthClient {
   const d = p.declaration;
-  let pending: Promise<oidc.Configuration> | undefined;
+  const pending = new Map<ClientSecretChoice, Promise<oidc.Configuration>>();
   // Lazy: the demo provider's metadata is served by this very process, which is not listening yet at start.
-  const config = (): Promise<oidc.Configuration> => {
-    pending ??= configure(p, opts).catch((err: unknown) => {
-      pending = undefined;
-      throw err;
-    });
-    return pending;
+  const configFor = (which: ClientSecretChoice): Promise<oidc.Configuration> => {
+    let c = pending.get(which);
+    if (!c) {
+      const secret = which === 'current' ? p.settings.clientSecret : p.settings.previousClientSecret;
+      c = configure(p, opts, secret).catch((err: unknown) => {
+        pending.delete(which);
+        throw err;
+      });
+      pending.set(which, c);
+    }
+    return c;
+  };
+  let using: ClientSecretChoice = 'current';
+  const config = (): Promise<oidc.Configuration> => configFor(using);
+  /**
+   * Runs a token request with the secret in use; when the provider answers invalid_client and a previous
+   * secret is configured, runs it once more with the other one. Client authentication fails before the
+   * grant is looked at, so the retry cannot spend a refresh token or a code twice; and it happens once per
+   * request, never in a loop. The secret that got through is kept for the next requests, and reported.
+   */
+  const withSecret = async <T>(grantType: string, run: (c: oidc.Configuration) => Promise<T>): Promise<T> => {
+    const first = using;
+    try {
+      return await run(await configFor(first));
+    } catch (err) {
+      if (p.settings.previousClientSecret === undefined || !isInvalidClient(err, p)) throw err;
+      const other: ClientSecretChoice = first === 'current' ? 'previous' : 'current';
+      let outcome: { ok: true; value: T } | { ok: false; err: unknown };
+      try {
+        outcome = { ok: true, value: await run(await configFor(other)) };
+      } catch (err2) {
+        outcome = { ok: false, err: err2 };
+      }
+      // Any answer but invalid_client means the provider accepted the other secret.
+      if ((outcome.ok || !isInvalidClient(outcome.err, p)) && using === first) {
+        using = other;
+        await opts.onClientSecretSwitch?.({ provider: d.id, now: other, grantType });
+      }
+      if (outcome.ok) return outcome.value;
+      throw outcome.err;
+    }
   };
   const read = (body: Record<string, unknown>, previous?: TokenSet): NormalizedGrant =>
     d.readGrant ? d.readGrant(body, previous, Date.now()) : readStandardGrant(body, previous);
@@ -132,24 +184,30 @@ export function createOAuthClient(p: ConfiguredProvider, opts: OAuthClientOption
       return oidc.buildAuthorizationUrl(await config(), params);
     },
     async exchangeCode(callbackUrl, checks) {
-      const res = await oidc.authorizationCodeGrant(await config(), callbackUrl, {
-        expectedState: checks.state,
-        ...(checks.codeVerifier ? { pkceCodeVerifier: checks.codeVerifier } : {}),
-        ...(checks.nonce ? { expectedNonce: checks.nonce } : {}),
-      });
+      const res = await withSecret('authorization_code', (c) =>
+        oidc.authorizationCodeGrant(c, callbackUrl, {
+          expectedState: checks.state,
+          ...(checks.codeVerifier ? { pkceCodeVerifier: checks.codeVerifier } : {}),
+          ...(checks.nonce ? { expectedNonce: checks.nonce } : {}),
+        }),
+      );
       return read(res as unknown as Record<string, unknown>);
     },
     async refresh(refreshToken, previous) {
-      const res = await oidc.refreshTokenGrant(await config(), refreshToken);
+      const res = await withSecret('refresh_token', (c) => oidc.refreshTokenGrant(c, refreshToken));
       return read(res as unknown as Record<string, unknown>, previous);
     },
     async revoke(token, hint) {
-      const c = await config();
-      if (!c.serverMetadata().revocation_endpoint) return false;
-      await oidc.tokenRevocation(c, token, { token_type_hint: hint });
+      if (!(await config()).serverMetadata().revocation_endpoint) return false;
+      await withSecret('revocation', (c) => oidc.tokenRevocation(c, token, { token_type_hint: hint }));
       return true;
     },
   };
+}
+
+/** The provider rejected our client authentication (RFC 6749 §5.2), however it said so. */
+function isInvalidClient(err: unknown, p: ConfiguredProvider): boolean {
+  return classifyTokenError(err, p.declaration).code === 'invalid_client';
 }
 
 /** One lazily configured client per provider, shared by consent, refresh and revocation. */

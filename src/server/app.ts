@@ -1,18 +1,24 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandler } from 'express';
 import { AccessBroker } from '../auth/access.js';
+import { alertRules, clientSecretSwitchEvents } from '../auth/alerts.js';
 import { ConnectionService } from '../auth/connections.js';
 import { ConsentService } from '../auth/consent.js';
+import { CorrelatedRefresher } from '../auth/correlated-refresher.js';
+import { HealthMonitor } from '../auth/heartbeat.js';
 import { IdempotencyService } from '../auth/idempotency.js';
+import { IdleWatch } from '../auth/idle-watch.js';
 import { OAuthClients } from '../auth/oauth-client.js';
-import { Refresher } from '../auth/refresh.js';
+import { OperatorActions } from '../auth/operator-actions.js';
+import type { Refresher } from '../auth/refresh.js';
 import { RefreshScheduler } from '../auth/scheduler.js';
+import { KeyFileSealer } from '../auth/store/key-file-sealer.js';
 import { loadKeyRing } from '../auth/store/master-key.js';
+import { type EventListener, observeStore } from '../auth/store/observed.js';
+import { openStore } from '../auth/store/open.js';
 import { createSealer } from '../auth/store/seal.js';
-import { openSqliteStore } from '../auth/store/sqlite.js';
 import { Vault } from '../auth/store/vault.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -21,8 +27,12 @@ import { buildProviders } from '../providers/registry.js';
 import type { ConfiguredProvider } from '../providers/types.js';
 import type { ToolServices } from '../tools/define.js';
 import { TOOLS } from '../tools/registry.js';
+import { adminRouter } from './admin.js';
+import { toolCallRecorder } from './audit.js';
 import { createDemo, type Demo } from './demo.js';
 import { createMcpServer } from './mcp.js';
+import { Metrics, metricsHandler } from './metrics.js';
+import { WebhookSender } from './webhooks.js';
 import { createWebApp, finishWebApp } from './web.js';
 
 /** The composition root: one place that builds every part from the configuration. */
@@ -45,11 +55,26 @@ export interface App {
   services: ToolServices;
   refresher: Refresher;
   scheduler: RefreshScheduler;
+  /** The periodic health check and heartbeat log line; started with the scheduler by `serve`. */
+  health: HealthMonitor;
+  oauth: OAuthClients;
   web: ReturnType<typeof createWebApp>;
+  /** Prometheus metrics (GET /metrics), in this app's own registry. */
+  metrics: Metrics;
+  /** Signed event delivery, when a webhook URL is configured. */
+  webhooks: WebhookSender | undefined;
+  /** The flat-line alert (seed 004); started with the scheduler by `serve`. */
+  idleWatch: IdleWatch;
+  /** Disable, enable, reconnect link: what /admin offers. */
+  operator: OperatorActions;
   publicUrl(): string;
   /** Starts the web listener; resolves to its URL, or null when the port was taken (logged). */
   listen(opts?: { tolerateInUse?: boolean }): Promise<string | null>;
-  newMcpServer(userOf?: () => string): Server;
+  /**
+   * A new MCP server. `userOf` names the caller of each request from its auth info (HTTP: what the identity
+   * middleware put on `req.auth`); the default serves the configured local user (stdio).
+   */
+  newMcpServer(userOf?: (authInfo: { extra?: Record<string, unknown> } | undefined) => string): Server;
   close(): Promise<void>;
 }
 
@@ -59,18 +84,40 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const keys = await loadKeyRing({ home: config.home, env: opts.env ?? process.env });
   for (const w of keys.warnings) log.warn(w);
   if (keys.created) log.info({ path: keys.path }, 'created a new master key; back it up');
-  const sealer = await createSealer(keys.ring);
-  const store = openSqliteStore(join(config.home, 'vault.db'));
+  const fixedSealer = await createSealer(keys.ring);
+  // A key file is followed while serving, so `toolvault keys rotate` needs no restart (key-file-sealer.ts).
+  const sealer = keys.source === 'file' && keys.path ? new KeyFileSealer(keys.path, keys.ring) : fixedSealer;
+  // Every event written through the store reaches metrics, webhooks and the alert rules (observed.ts).
+  const listeners: EventListener[] = [];
+  const store = observeStore(
+    await openStore({
+      home: config.home,
+      databaseUrl: config.databaseUrl,
+      onError: (err) => log.warn({ err: err.message }, 'database connection error'),
+    }),
+    listeners,
+    log,
+  );
   const vault = new Vault(store, sealer);
-  await vault.assertKeysPresent();
+  // A PostgreSQL pool left open would keep a failed start-up from exiting.
+  await vault.assertKeysPresent().catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
 
   const providers = buildProviders(config);
-  const oauth = new OAuthClients(providers, opts.fetch ? { fetch: opts.fetch } : {});
+  const oauth = new OAuthClients(providers, {
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    onClientSecretSwitch: async (e) => {
+      log.error({ provider: e.provider, using: e.now, grantType: e.grantType }, 'client secret switched');
+      for (const event of clientSecretSwitchEvents(e, clock.now())) await store.appendEvent(event);
+    },
+  });
   let publicUrl = config.publicUrl;
   const consent = new ConsentService({ vault, providers, oauth, clock, log, publicUrl: () => publicUrl });
   const fetchOpt = opts.fetch ? { fetch: opts.fetch } : {};
   const connections = new ConnectionService({ vault, providers, oauth, clock, log, ...fetchOpt });
-  const refresher = new Refresher({ vault, providers, oauth, clock, log, ...fetchOpt });
+  const refresher: Refresher = new CorrelatedRefresher({ vault, providers, oauth, clock, log, ...fetchOpt });
   const access = new AccessBroker({
     vault,
     providers,
@@ -82,8 +129,25 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     ...fetchOpt,
   });
   const scheduler = new RefreshScheduler({ store, refresher, clock, log });
+  const health = new HealthMonitor({ vault, providers, refresher, clock, log, scheduler, ...fetchOpt });
   const idempotency = new IdempotencyService({ store, clock, log });
   const services: ToolServices = { consent, connections, access, idempotency };
+
+  const metrics = new Metrics({ store: () => store, clock, providers: () => [...providers.keys()] });
+  const webhooks = config.webhook
+    ? new WebhookSender({
+        config: config.webhook,
+        log,
+        ...fetchOpt,
+        onOutcome: (o) => metrics.webhook(o),
+      })
+    : undefined;
+  listeners.push((e) => metrics.observeEvent(e));
+  if (webhooks) listeners.push((e) => webhooks.enqueue(e));
+  listeners.push(alertRules(() => store, log));
+  const recordToolCall = toolCallRecorder({ store: () => store, log, metrics });
+  const idleWatch = new IdleWatch({ store, clock, log, windowMs: config.idleAlertSec * 1000 });
+  const operator = new OperatorActions({ store: () => store, consent, clock, log });
 
   let demo: Demo | undefined;
   const demoHandler: RequestHandler = (req, res, next) => (demo ? demo.handler(req, res, next) : next());
@@ -91,7 +155,22 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     consent,
     log,
     health: async () => ({ version: VERSION, providers: [...providers.keys()] }),
-    mounts: [{ path: '/demo', handler: demoHandler }],
+    mounts: [
+      { path: '/demo', handler: demoHandler },
+      { path: '/metrics', handler: metricsHandler(metrics) },
+      {
+        path: '/admin',
+        handler: adminRouter({
+          adminKey: config.adminKey,
+          store: () => store,
+          actions: operator,
+          clock,
+          log,
+          publicUrl: () => publicUrl,
+          providerName: (id) => providers.get(id)?.declaration.displayName ?? id,
+        }),
+      },
+    ],
   });
   let http: HttpServer | undefined;
 
@@ -104,7 +183,13 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     services,
     refresher,
     scheduler,
+    health,
+    oauth,
     web,
+    metrics,
+    webhooks,
+    idleWatch,
+    operator,
     publicUrl: () => publicUrl,
     async listen({ tolerateInUse = false } = {}) {
       finishWebApp(web, log);
@@ -145,11 +230,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         services,
         log,
         version: VERSION,
-        userOf: () => userOf(),
+        userOf: (authInfo) => userOf(authInfo),
+        onToolCall: recordToolCall,
+        now: () => clock.now(),
       });
     },
     async close() {
       await scheduler.stop();
+      await health.stop();
+      await idleWatch.stop();
+      await webhooks?.close();
       if (http) {
         http.closeAllConnections();
         await new Promise<void>((resolve) => http?.close(() => resolve()));

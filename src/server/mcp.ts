@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
@@ -11,8 +10,10 @@ import {
 import { z } from 'zod';
 import { ConsentProblem } from '../auth/consent.js';
 import type { Logger } from '../log.js';
+import { correlationId, withLogContext } from '../log-context.js';
 import type { ToolContext, ToolDefinition, ToolServices } from '../tools/define.js';
 import { errorResult, type ToolResult } from '../tools/result.js';
+import type { ToolCallRecord } from './audit.js';
 
 /**
  * MCP wiring on the SDK's low-level Server: we keep our own tool registry so every tool is reachable by
@@ -33,6 +34,10 @@ export interface McpServerOptions {
   version: string;
   /** Who is calling this request (stdio: the configured user; HTTP: from the request's auth info). */
   userOf: (authInfo: { extra?: Record<string, unknown> } | undefined) => string;
+  /** Told about every finished call (audit trail, metrics); awaited, and never fails the call. */
+  onToolCall?: (record: ToolCallRecord) => Promise<void>;
+  /** Wall time of calls for the audit trail (the app's clock). */
+  now?: () => number;
 }
 
 function describe(tool: ToolDefinition, style: ToolNameStyle): Tool {
@@ -79,45 +84,77 @@ export function createMcpServer(opts: McpServerOptions): Server {
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const tool = byName.get(req.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
-    const parsed = tool.input.safeParse(req.params.arguments ?? {});
-    if (!parsed.success) {
-      return toCallResult(
-        errorResult('invalid_request', `Invalid input for ${tool.name}: ${inputProblem(parsed.error)}`),
-      );
-    }
     const userId = opts.userOf(extra.authInfo);
-    const ctx: ToolContext = {
-      userId,
-      signal: extra.signal,
-      services: opts.services,
-      offerLink: async (link) => {
-        // URL-mode elicitation needs the client's say-so; the auth_required result is sent regardless.
-        if (!server.getClientCapabilities()?.elicitation?.url) return;
-        server
-          .elicitInput({
-            mode: 'url',
-            message: link.message,
-            url: link.url,
-            elicitationId: link.elicitationId,
-          })
-          .catch((err: unknown) =>
-            opts.log.debug({ err: (err as Error).message }, 'url elicitation not completed'),
-          );
-      },
+    // One correlation id per call: on every log line and event it causes, in its audit record, and in the
+    // reference an internal error shows the user.
+    const callId = correlationId('call');
+    const at = opts.now?.() ?? Date.now();
+    const started = performance.now();
+    const finish = async (r: ToolResult): Promise<CallToolResult> => {
+      const s = r.structured;
+      const kind = s['kind'] ?? s['reason'];
+      const provider = tool.provider ?? s['provider'];
+      await opts.onToolCall?.({
+        at,
+        userId,
+        tool: tool.name,
+        provider: typeof provider === 'string' ? provider : null,
+        status: s.status,
+        kind: typeof kind === 'string' ? kind : null,
+        durationMs: performance.now() - started,
+        callId,
+      });
+      return toCallResult(r);
     };
-    try {
-      return toCallResult(await tool.run(parsed.data, ctx));
-    } catch (err) {
-      if (err instanceof ConsentProblem) {
-        return toCallResult(errorResult(err.code, err.message));
+    return withLogContext({ callId }, async () => finish(await runTool()));
+
+    async function runTool(): Promise<ToolResult> {
+      if (!tool) throw new Error('unreachable');
+      const parsed = tool.input.safeParse(req.params.arguments ?? {});
+      if (!parsed.success) {
+        return errorResult(
+          'invalid_request',
+          `Invalid input for ${tool.name}: ${inputProblem(parsed.error)}`,
+        );
       }
-      // The SDK would send a thrown message to the model as is; unknown errors get a reference instead.
-      const ref = randomUUID().slice(0, 8);
-      opts.log.error(
-        { ref, tool: tool.name, user: userId, err: (err as Error).message, stack: (err as Error).stack },
-        'tool failed',
-      );
-      return toCallResult(errorResult('unknown', `toolvault hit an internal error (ref ${ref}).`));
+      const ctx: ToolContext = {
+        userId,
+        signal: extra.signal,
+        services: opts.services,
+        offerLink: async (link) => {
+          // URL-mode elicitation needs the client's say-so; the auth_required result is sent regardless.
+          if (!server.getClientCapabilities()?.elicitation?.url) return;
+          server
+            .elicitInput({
+              mode: 'url',
+              message: link.message,
+              url: link.url,
+              elicitationId: link.elicitationId,
+            })
+            .catch((err: unknown) =>
+              opts.log.debug({ err: (err as Error).message }, 'url elicitation not completed'),
+            );
+        },
+      };
+      try {
+        return await tool.run(parsed.data, ctx);
+      } catch (err) {
+        if (err instanceof ConsentProblem) {
+          return errorResult(err.code, err.message);
+        }
+        // The SDK would send a thrown message to the model as is; unknown errors get a reference instead.
+        opts.log.error(
+          {
+            ref: callId,
+            tool: tool.name,
+            user: userId,
+            err: (err as Error).message,
+            stack: (err as Error).stack,
+          },
+          'tool failed',
+        );
+        return errorResult('unknown', `toolvault hit an internal error (ref ${callId}).`);
+      }
     }
   });
   return server;

@@ -8,6 +8,8 @@ import type { App } from './app.js';
 export async function serveStdio(app: App): Promise<void> {
   await app.listen({ tolerateInUse: true });
   app.scheduler.start();
+  app.health.start();
+  app.idleWatch.start();
   const server = app.newMcpServer();
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/auth/store/types.js';
+import { describeApiKeyContract } from './store-contract-api-keys.js';
 import { describeConsentContract } from './store-contract-consents.js';
 import { describeIdempotencyContract } from './store-contract-idempotency.js';
+import { describeOperationsContract } from './store-contract-operations.js';
 import { connect, grant, MINUTE, T0 } from './store-fixtures.js';
 
 /**
@@ -271,6 +273,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
     describeConsentContract(get);
     describeIdempotencyContract(get);
+    describeApiKeyContract(get);
+    describeOperationsContract(get);
 
     describe('events', () => {
       const event = (type: string, connectionId: string | null, userId: string | null) => ({

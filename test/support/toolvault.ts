@@ -26,6 +26,8 @@ export interface HarnessOptions {
   /** Reuse a vault folder (restart scenarios). */
   home?: string;
   masterKey?: string;
+  /** Keep the master key in `<home>/master.key` (created on first start) instead of the environment. */
+  keyFile?: boolean;
   /** Every outbound request toolvault makes (token endpoint, API, probes), e.g. an instrumented fetch. */
   fetch?: typeof fetch;
 }
@@ -53,7 +55,7 @@ export async function startToolvault(o: HarnessOptions = {}): Promise<Harness> {
   const config = loadConfig({
     TOOLVAULT_HOME: home,
     TOOLVAULT_PORT: '0',
-    TOOLVAULT_MASTER_KEY: masterKey,
+    ...(o.keyFile ? {} : { TOOLVAULT_MASTER_KEY: masterKey }),
     TOOLVAULT_CONFIG: configFile,
     TOOLVAULT_DEMO: o.demo ? '1' : '0',
     TOOLVAULT_TOOL_NAMES: o.toolNames ?? 'underscore',
@@ -67,7 +69,7 @@ export async function startToolvault(o: HarnessOptions = {}): Promise<Harness> {
     log,
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.fetch ? { fetch: o.fetch } : {}),
-    env: { TOOLVAULT_MASTER_KEY: masterKey },
+    env: o.keyFile ? {} : { TOOLVAULT_MASTER_KEY: masterKey },
   });
   const url = await app.listen();
   if (!url) throw new Error('listener failed');

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import { KEY_BYTES, type KeyRing } from './seal.js';
@@ -11,6 +11,11 @@ import { KEY_BYTES, type KeyRing } from './seal.js';
  */
 
 export const MASTER_KEY_ENV = 'TOOLVAULT_MASTER_KEY';
+/**
+ * Several keys from the environment, comma-separated, the first one current: how an environment-keyed
+ * deployment rotates (the environment cannot be rewritten by `toolvault keys rotate`).
+ */
+export const MASTER_KEYS_ENV = 'TOOLVAULT_MASTER_KEYS';
 export const MASTER_KEY_FILE = 'master.key';
 
 /** The key file's JSON: room for several keys so `keys rotate` can add one and retire another. */
@@ -48,6 +53,22 @@ export async function loadKeyRing(opts: {
   const env = opts.env ?? process.env;
   const path = join(opts.home, MASTER_KEY_FILE);
   const fromEnv = env[MASTER_KEY_ENV];
+  const manyFromEnv = env[MASTER_KEYS_ENV];
+  if (fromEnv !== undefined && manyFromEnv !== undefined) {
+    throw new ConfigError(MASTER_KEYS_ENV, `set either ${MASTER_KEY_ENV} or ${MASTER_KEYS_ENV}, not both`);
+  }
+  if (manyFromEnv !== undefined) {
+    const keys = new Map<string, Uint8Array>();
+    for (const part of manyFromEnv.split(',')) {
+      const key = decodeKey(part, MASTER_KEYS_ENV);
+      keys.set(keyIdFor(key), key);
+    }
+    const currentKeyId = keys.keys().next().value;
+    if (currentKeyId === undefined) throw new ConfigError(MASTER_KEYS_ENV, 'lists no key');
+    const warnings: string[] = [];
+    if (await exists(path)) warnings.push(`${MASTER_KEYS_ENV} is set, so ${path} is ignored`);
+    return { ring: { currentKeyId, keys }, source: 'env', created: false, warnings };
+  }
   // Set but empty still counts as set: a blank from a template must not quietly mint a new key.
   if (fromEnv !== undefined) {
     const key = decodeKey(fromEnv, MASTER_KEY_ENV);
@@ -109,6 +130,31 @@ export function encodeKeyFile(ring: KeyRing): string {
   for (const [id, key] of ring.keys) keys[id] = Buffer.from(key).toString('base64');
   const file: KeyFile = { version: 1, current: ring.currentKeyId, keys };
   return JSON.stringify(file, null, 2) + '\n';
+}
+
+/**
+ * Replaces the key file with `ring` atomically: a private temp file, fsync, rename over the old one, fsync the
+ * folder. A crash at any point leaves either the old file or the new one, never a mix or nothing.
+ */
+export async function replaceKeyFile(home: string, ring: KeyRing): Promise<void> {
+  const path = join(home, MASTER_KEY_FILE);
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writePrivate(tmp, encodeKeyFile(ring));
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await syncDir(home);
+}
+
+/** Removes temp files a crashed key file write left behind (they hold keys: do not let them linger). */
+export async function removeStaleKeyTemps(home: string): Promise<number> {
+  const names = await readdir(home).catch(() => [] as string[]);
+  const stale = names.filter((n) => n.startsWith(`${MASTER_KEY_FILE}.`) && n.endsWith('.tmp'));
+  await Promise.all(stale.map((n) => unlink(join(home, n)).catch(() => undefined)));
+  return stale.length;
 }
 
 function decodeKey(text: string, field: string): Uint8Array {

@@ -110,6 +110,47 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX idempotency_keys_expires_at ON idempotency_keys (expires_at);
     `,
   },
+  {
+    version: 3,
+    name: 'api keys',
+    up: `
+      -- HTTP callers' credentials: the key's sha256 only; the id is the key's public part.
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        name TEXT,
+        hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX api_keys_user_id ON api_keys (user_id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'audit trail, event and key indexes',
+    up: `
+      -- One row per tool call; arguments are never stored (they may hold anything a user typed).
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        provider TEXT,
+        status TEXT NOT NULL,
+        kind TEXT,
+        duration_ms INTEGER NOT NULL,
+        correlation_id TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_user_id ON audit (user_id, id);
+      CREATE INDEX audit_at ON audit (at);
+      -- Alerts and state changes are looked up by type (dashboard, idle alerts).
+      CREATE INDEX events_type ON events (type, id);
+      -- Key rotation finds consents in flight whose verifier is sealed under an old key.
+      CREATE INDEX consents_verifier_key_id ON consents (verifier_key_id) WHERE verifier_key_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The database was written by a newer toolvault than this one. */

@@ -56,6 +56,14 @@ export interface Sealer {
 /** Builds a Sealer once libsodium is ready. The ring's keys are copied, so later changes to it do not leak in. */
 export async function createSealer(ring: KeyRing): Promise<Sealer> {
   await sodium.ready;
+  return buildSealer(ring);
+}
+
+/**
+ * The synchronous half of {@link createSealer}, for rebuilding a ring in place (a key file that changed under
+ * a running server). libsodium must be ready: some createSealer call has completed before.
+ */
+export function buildSealer(ring: KeyRing): Sealer {
   const keys = new Map<string, Uint8Array>();
   for (const [id, key] of ring.keys) {
     if (key.length !== KEY_BYTES) {

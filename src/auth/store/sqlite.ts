@@ -2,9 +2,12 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrations.js';
+import { apiKeyMethods } from './sqlite-api-keys.js';
+import { auditMethods } from './sqlite-audit.js';
 import { connectionMethods } from './sqlite-connections.js';
 import { consentMethods } from './sqlite-consents.js';
 import { idempotencyMethods } from './sqlite-idempotency.js';
+import { resealMethods } from './sqlite-reseal.js';
 import { type EventRecord, StatementCache, toEvent } from './sqlite-rows.js';
 import type { Store } from './types.js';
 
@@ -38,6 +41,9 @@ export function openSqliteStore(path: string): Store {
     ...consentMethods(s),
     ...eventMethods(s),
     ...idempotencyMethods(s),
+    ...apiKeyMethods(s),
+    ...auditMethods(s),
+    ...resealMethods(s),
     async close() {
       if (db.open) db.close();
     },
@@ -92,10 +98,15 @@ function eventMethods(s: StatementCache): EventMethods {
         where.push('id > ?');
         params.push(filter.afterId);
       }
+      if (filter.type !== undefined) {
+        where.push('type = ?');
+        params.push(filter.type);
+      }
       const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
       params.push(filter.limit ?? DEFAULT_EVENT_LIMIT);
+      const order = filter.newestFirst ? 'DESC' : 'ASC';
       return s
-        .get<EventRecord>(`SELECT * FROM events${clause} ORDER BY id LIMIT ?`)
+        .get<EventRecord>(`SELECT * FROM events${clause} ORDER BY id ${order} LIMIT ?`)
         .all(...params)
         .map(toEvent);
     },

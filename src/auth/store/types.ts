@@ -122,6 +122,35 @@ export interface EventRow {
 
 export type NewEvent = Omit<EventRow, 'id'>;
 
+/** One tool call, as the audit trail keeps it: who, what, how it ended, how long. Never its arguments. */
+export interface AuditRecord {
+  id: number;
+  at: number;
+  userId: string;
+  /** Canonical (dotted) tool name. */
+  tool: string;
+  provider: string | null;
+  /** The result's status: ok, pending, connected, auth_required, error. */
+  status: string;
+  /** The error kind or auth-required reason; null for success. */
+  kind: string | null;
+  durationMs: number;
+  /** The call's correlation id (`call_...`), also on its log lines and events. */
+  correlationId: string;
+}
+
+export type NewAuditRecord = Omit<AuditRecord, 'id'>;
+
+/** A sealed secret found by key rotation: a connection's tokens or a consent's PKCE verifier. */
+export interface SealedRef {
+  kind: 'connection' | 'consent';
+  /** Connection id or consent authId (the additional data the secret is bound to). */
+  id: string;
+  /** The connection's version when read; null for consents. */
+  version: number | null;
+  secret: SealedSecret;
+}
+
 /**
  * An idempotency key's life: `pending` while one caller holds it and acts, `completed` with the result to
  * replay, `uncertain` when the provider may or may not have acted (a lost response, a 5xx after sending).
@@ -147,8 +176,26 @@ export interface IdempotencyRecord {
 
 /** What claiming a key found: `claimed` (the caller may act) or the record someone else left. */
 export type IdempotencyClaim =
-  | { claimed: true; record: IdempotencyRecord }
-  | { claimed: false; record: IdempotencyRecord };
+  { claimed: true; record: IdempotencyRecord } | { claimed: false; record: IdempotencyRecord };
+
+/**
+ * A credential for HTTP callers. Only a hash of the key is stored; `id` is its public part (shown in lists,
+ * logs and `revoke`), and the key itself is shown once, when created.
+ */
+export interface ApiKeyRow {
+  id: string;
+  userId: string;
+  /** An operator's label, e.g. the agent deployment it was made for. */
+  name: string | null;
+  /** sha256 of the whole key, hex. */
+  hash: string;
+  createdAt: number;
+  /** Updated at most about once a minute: bookkeeping, not an audit trail. */
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export type NewApiKey = Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'>;
 
 /** Fields a state change or bookkeeping update may set; unspecified fields are left alone. */
 export interface ConnectionPatch {
@@ -237,7 +284,35 @@ export interface Store {
     userId?: string;
     afterId?: number;
     limit?: number;
+    /** Only events of this type. */
+    type?: string;
+    /** The newest `limit` events, newest first (default: oldest first). */
+    newestFirst?: boolean;
   }): Promise<EventRow[]>;
+
+  // audit trail of tool calls
+  appendAudit(record: NewAuditRecord): Promise<AuditRecord>;
+  /** Oldest first unless `newestFirst`; at most `limit` (default 1000). */
+  listAudit(filter?: {
+    userId?: string;
+    tool?: string;
+    afterId?: number;
+    limit?: number;
+    newestFirst?: boolean;
+  }): Promise<AuditRecord[]>;
+
+  // key rotation
+  /**
+   * Up to `limit` sealed secrets whose key id is not `notKeyId`: connections' tokens and the verifiers of
+   * consents in flight (finished consents hold none).
+   */
+  listSealed(filter: { notKeyId: string; limit: number }): Promise<SealedRef[]>;
+  /**
+   * Replaces `ref`'s secret with the same content sealed under another key, only if the row still holds
+   * exactly `ref.secret` (and, for a connection, is at `ref.version`). Does not bump the version or touch the
+   * lease, so a refresh in flight commits as if nothing happened; returns false when the row moved on.
+   */
+  resealSecret(ref: SealedRef, secret: SealedSecret): Promise<boolean>;
 
   // idempotency keys: one write per (user, key), its result replayed for repeats
   /**
@@ -276,6 +351,18 @@ export interface Store {
   getIdempotencyKey(userId: string, key: string, now: number): Promise<IdempotencyRecord | null>;
   /** Deletes every record expired at `now`; returns how many. */
   purgeIdempotencyKeys(now: number): Promise<number>;
+
+  // API keys of HTTP callers (stored hashed)
+  createApiKey(key: NewApiKey): Promise<ApiKeyRow>;
+  getApiKey(id: string): Promise<ApiKeyRow | null>;
+  /** Every key (revoked ones too), oldest first; optionally one user's. */
+  listApiKeys(filter?: { userId?: string }): Promise<ApiKeyRow[]>;
+  /** Whether any key was ever created (revoked ones count): HTTP mode then requires a credential. */
+  hasApiKeys(): Promise<boolean>;
+  /** Sets revokedAt = now unless already revoked; returns the row as it is after, or null when unknown. */
+  revokeApiKey(id: string, now: number): Promise<ApiKeyRow | null>;
+  /** Records a use. */
+  touchApiKey(id: string, now: number): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { App } from '../app.js';
-import { mountMcpHttp } from '../http.js';
+import { mountHosted } from '../hosted.js';
 import { serveStdio } from '../stdio.js';
 import { type Command, say, withApp } from './command.js';
 
@@ -11,23 +11,14 @@ function untilSignal(): Promise<void> {
 }
 
 async function serveHttp(app: App): Promise<void> {
-  const hostsFor = (): string[] => {
-    const port = new URL(app.publicUrl()).port;
-    const bind = app.config.host.includes(':') ? `[${app.config.host}]` : app.config.host;
-    return [new URL(app.publicUrl()).host, `${bind}:${port}`, `localhost:${port}`, `127.0.0.1:${port}`].map(
-      (h) => h.toLowerCase(),
-    );
-  };
-  const handle = mountMcpHttp(app.web, {
-    newServer: () => app.newMcpServer(),
-    log: app.log,
-    allowedHosts: hostsFor,
-    allowedOrigins: () => [new URL(app.publicUrl()).origin, ...hostsFor().map((h) => `http://${h}`)],
-  });
+  const handle = mountHosted(app);
   const url = await app.listen();
   app.scheduler.start();
+  app.health.start();
+  app.idleWatch.start();
   say(`toolvault is running (user "${app.config.user}", vault ${app.config.home}).`);
-  say(`  MCP endpoint:  ${url}/mcp`);
+  say(`  MCP endpoint:  ${url}/mcp${app.config.http.stateless ? ' (stateless)' : ''}`);
+  say(`  Callers:       ${await handle.describeAuth()}`);
   say(`  Claude Code:   claude mcp add --transport http toolvault ${url}/mcp`);
   if (app.config.demo) {
     const started = await app.services.consent.start(app.config.user, 'demo');

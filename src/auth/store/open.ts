@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { ConfigError } from '../../errors.js';
+import { openPostgresStore } from './postgres.js';
+import { openSqliteStore } from './sqlite.js';
+import type { Store } from './types.js';
+
+/**
+ * Chooses the vault's storage: PostgreSQL when a `postgres://` database URL is configured (several
+ * instances share it), otherwise SQLite in the data folder (the zero-setup default).
+ */
+export async function openStore(o: {
+  home: string;
+  databaseUrl: string | undefined;
+  onError?: (err: Error) => void;
+}): Promise<Store> {
+  if (o.databaseUrl === undefined) return openSqliteStore(join(o.home, 'vault.db'));
+  if (!/^postgres(ql)?:\/\//.test(o.databaseUrl)) {
+    throw new ConfigError('TOOLVAULT_DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  }
+  return openPostgresStore(o.databaseUrl, o.onError ? { onError: o.onError } : {});
+}

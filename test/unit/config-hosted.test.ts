@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../support/clock.js';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+import { RateLimiter } from '../../src/server/rate-limit.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'toolvault-config-'));
+const fieldOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.field;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('hosted-mode configuration', () => {
+  it('defaults to SQLite, sessions, no JWT issuer, 600 requests a minute per caller', () => {
+    const c = loadConfig({}, {}, dir());
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.jwt).toBeUndefined();
+    expect(c.http).toEqual({
+      stateless: false,
+      allowedOrigins: [],
+      allowedHosts: [],
+      maxBodyBytes: 1_000_000,
+      rateLimitPerMinute: 600,
+    });
+  });
+
+  it('reads the environment first, then the file', () => {
+    const d = dir();
+    const f = join(d, 'toolvault.config.json');
+    writeFileSync(
+      f,
+      JSON.stringify({
+        databaseUrl: 'postgres://file/db',
+        http: { stateless: false, allowedOrigins: ['https://a.example'], maxBodyBytes: 2048 },
+        jwt: { issuer: 'https://idp.example', audience: 'api://toolvault' },
+      }),
+    );
+    const c = loadConfig(
+      {
+        TOOLVAULT_CONFIG: f,
+        TOOLVAULT_DATABASE_URL: 'postgres://env/db',
+        TOOLVAULT_HTTP_STATELESS: '1',
+        TOOLVAULT_ALLOWED_ORIGINS: 'https://App.example:8443/, https://b.example',
+        TOOLVAULT_ALLOWED_HOSTS: 'TV.example.com',
+        TOOLVAULT_RATE_LIMIT_PER_MINUTE: '0',
+        TOOLVAULT_JWT_USER_CLAIM: 'email',
+      },
+      {},
+      d,
+    );
+    expect(c.databaseUrl).toBe('postgres://env/db');
+    expect(c.http).toEqual({
+      stateless: true,
+      allowedOrigins: ['https://app.example:8443', 'https://b.example'],
+      allowedHosts: ['tv.example.com'],
+      maxBodyBytes: 2048,
+      rateLimitPerMinute: 0,
+    });
+    expect(c.jwt).toEqual({
+      issuer: 'https://idp.example',
+      audience: 'api://toolvault',
+      jwksUrl: undefined,
+      userClaim: 'email',
+    });
+  });
+
+  it('names the field of a bad value', () => {
+    expect(fieldOf(() => loadConfig({ TOOLVAULT_ALLOWED_ORIGINS: 'evil' }, {}, dir()))).toBe(
+      'TOOLVAULT_ALLOWED_ORIGINS',
+    );
+    expect(fieldOf(() => loadConfig({ TOOLVAULT_HTTP_STATELESS: 'yes' }, {}, dir()))).toBe(
+      'TOOLVAULT_HTTP_STATELESS',
+    );
+    expect(fieldOf(() => loadConfig({ TOOLVAULT_RATE_LIMIT_PER_MINUTE: '-1' }, {}, dir()))).toBe(
+      'TOOLVAULT_RATE_LIMIT_PER_MINUTE',
+    );
+    expect(fieldOf(() => loadConfig({ TOOLVAULT_JWT_ISSUER: 'not a url' }, {}, dir()))).toBe(
+      'TOOLVAULT_JWT_ISSUER',
+    );
+  });
+});
+
+describe('the per-caller rate limiter', () => {
+  it('admits a burst of perMinute, then one every 60/perMinute seconds, per key', () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(120, clock);
+    for (let i = 0; i < 120; i++) expect(limiter.take('a').ok).toBe(true);
+    expect(limiter.take('a')).toEqual({ ok: false, retryAfterSeconds: 1 });
+    expect(limiter.take('b').ok).toBe(true);
+    clock.advance(500);
+    expect(limiter.take('a').ok).toBe(true);
+    expect(limiter.take('a').ok).toBe(false);
+  });
+
+  it('admits everything when the limit is 0', () => {
+    const limiter = new RateLimiter(0, new FakeClock());
+    for (let i = 0; i < 1000; i++) expect(limiter.take('a').ok).toBe(true);
+  });
+});
