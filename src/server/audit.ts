@@ -29,7 +29,9 @@ export function toolCallRecorder(d: {
 }): (r: ToolCallRecord) => Promise<void> {
   return async (r) => {
     d.metrics?.toolCall(r);
-    d.log.info(
+    // Successes are in the audit trail and the metrics already; a line each would drown stderr.
+    const level = r.status === 'error' || r.status === 'auth_required' ? 'info' : 'debug';
+    d.log[level](
       {
         tool: r.tool,
         user: r.userId,
