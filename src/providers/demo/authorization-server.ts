@@ -82,7 +82,11 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Dem
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
+      // A client may revoke only tokens issued to it (RFC 7009 §2.1).
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       introspection: { enabled: true },
       userinfo: { enabled: true },
       // Without a `resource` parameter tokens are opaque and good for userinfo; with the feature on, a client
