@@ -42,6 +42,13 @@ export const serve: Command = {
   async run(o) {
     if (Boolean(o['stdio']) === Boolean(o['http']))
       throw new Error('serve: choose exactly one of --stdio or --http');
+    // stdout belongs to the protocol: a library's console.log/info (oidc-provider prints notices that way)
+    // would corrupt the JSON-RPC stream, so route them to stderr before anything is loaded or started.
+    if (o['stdio']) {
+      console.log = console.error; // eslint-disable-line no-console
+      console.info = console.error; // eslint-disable-line no-console
+      console.debug = console.error; // eslint-disable-line no-console
+    }
     return withApp(o, async (app) => {
       if (o['stdio']) await serveStdio(app);
       else await serveHttp(app);
