@@ -31,6 +31,8 @@ export const providerConfigSchema = z
     defaultAccessLifetimeSec: z.number().int().positive().optional(),
     rotatesRefreshToken: z.boolean().optional(),
     reuseGraceSec: z.number().int().nonnegative().optional(),
+    refreshIdleLimitSec: z.number().int().positive().optional(),
+    refreshAbsoluteLifetimeSec: z.number().int().positive().optional(),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -81,6 +83,11 @@ const fileSchema = z
       .strict()
       .optional(),
     idleAlertSec: z.number().int().positive().optional(),
+    expiryWarningDays: z
+      .number()
+      .positive()
+      .optional()
+      .describe('warn this many days before a refresh token ends that no refresh can extend'),
     providers: z.record(z.string().regex(/^[a-z][a-z0-9-]{0,31}$/), providerConfigSchema).optional(),
   })
   .strict();
@@ -110,6 +117,8 @@ export interface Config {
   webhook: WebhookConfig | undefined;
   /** Alert on a healthy connection with no successful call or refresh for this long (the flat line). */
   idleAlertSec: number;
+  /** Raise the reconnect warning this many days before a refresh token's absolute end (default 7). */
+  expiryWarningDays: number;
 }
 
 export interface WebhookConfig {
@@ -324,7 +333,16 @@ export function loadConfig(
     adminKey,
     webhook: loadWebhook(env, file.webhook),
     idleAlertSec: idle ?? file.idleAlertSec ?? 24 * 3600,
+    expiryWarningDays: envDays(env, 'TOOLVAULT_EXPIRY_WARNING_DAYS') ?? file.expiryWarningDays ?? 7,
   };
+}
+
+function envDays(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(name, `not a positive number of days: ${raw}`);
+  return n;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);

@@ -4,8 +4,9 @@ import type { Logger } from '../log.js';
 import { type ApiClient, createApiClient } from '../providers/api-client.js';
 import type { ApiSignal, ConfiguredProvider } from '../providers/types.js';
 import type { ConsentService, StartResult } from './consent.js';
+import type { Episodes } from './episodes.js';
 import type { Refresher } from './refresh.js';
-import { missingScopes, normalizeScopes } from './scopes.js';
+import { defaultScopes, missingScopes, normalizeScopes } from './scopes.js';
 import { transition } from './states.js';
 import type { ConnectionRow } from './store/types.js';
 import type { Vault } from './store/vault.js';
@@ -56,9 +57,15 @@ export interface AccessDeps {
   fetch?: typeof fetch;
   /** Refresh before a call when the token expires within this many seconds (DESIGN default 60). */
   skewSec: number;
+  /** Told when a call succeeds after an idle spell, which ends that alert episode. */
+  episodes?: Episodes;
 }
 
-const RETRY_CAP_SEC = 60;
+/**
+ * The longest wait passed on to an agent. Not a backoff (toolvault's own retries stay capped at 60 s): the
+ * provider's real wait, so an agent told "GitHub's limit resets in an hour" does not retry every minute.
+ */
+const RETRY_REPORT_CAP_SEC = 24 * 3600;
 /** lastUsedAt is bookkeeping for idle detection: minute resolution is enough and spares a write per call. */
 const USED_RESOLUTION_MS = 60_000;
 
@@ -75,7 +82,8 @@ export class AccessBroker {
     if (!p) return fail('config_error', `The ${providerId} provider is not configured on this toolvault.`);
     const name = p.declaration.displayName;
     let row = await this.d.vault.store.getConnection(userId, providerId);
-    if (!row) return this.#authRequired(userId, providerId, scopes, name);
+    // A first consent asks for the provider's usual scopes too, not one consent per tool.
+    if (!row) return this.#authRequired(userId, providerId, [...defaultScopes(p), ...scopes], name);
     if (row.state === 'disabled') return fail('disabled', `An operator disabled this ${name} connection.`);
     if (row.state === 'reauthorization_required' || row.state === 'pending')
       return this.#authRequired(userId, providerId, scopes, name);
@@ -144,7 +152,7 @@ export class AccessBroker {
     if (row.failureStreak > 0 && row.refreshDueAt !== null && row.refreshDueAt > now) {
       if (reason === 'preflight' && (row.accessExpiresAt === null || row.accessExpiresAt > now))
         return { ok: true, value: row };
-      const wait = Math.ceil((row.refreshDueAt - now) / 1000);
+      const wait = Math.ceil((Math.max(row.refreshDueAt, row.lastError?.retryAt ?? 0) - now) / 1000);
       const kind = duringBackoff(row.lastError?.kind);
       return fail(kind, refreshMessage(kind, name, wait), wait);
     }
@@ -199,7 +207,7 @@ export class AccessBroker {
     const wait =
       s.retryAfterSeconds === undefined
         ? undefined
-        : Math.min(RETRY_CAP_SEC, Math.max(1, Math.ceil(s.retryAfterSeconds)));
+        : Math.min(RETRY_REPORT_CAP_SEC, Math.max(1, Math.ceil(s.retryAfterSeconds)));
     const messages: Partial<Record<ErrorKind, string>> = {
       rate_limited: `${name} is rate limiting these requests${wait ? `; retry in ${wait} s` : ''}.`,
       transient: `${name} did not answer properly (${s.code ?? 'temporary failure'}); the request may be retried later.`,
@@ -233,6 +241,13 @@ export class AccessBroker {
     const now = this.d.clock.now();
     if (row.lastUsedAt !== null && now - row.lastUsedAt < USED_RESOLUTION_MS) return;
     await this.d.vault.store.updateConnection(row.id, { lastUsedAt: now }, now);
+    // At most once a minute per connection, like the write above: an idle spell ends with a success.
+    await this.d.episodes?.callSucceeded(row).catch((err: unknown) => {
+      this.d.log.error(
+        { connection: row.id, err: (err as Error).message },
+        'alert episode bookkeeping failed',
+      );
+    });
   }
 }
 

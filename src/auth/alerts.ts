@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { Episodes } from './episodes.js';
 import type { ClientSecretSwitch } from './oauth-client.js';
 import type { EventListener } from './store/observed.js';
 import type { EventRow, NewEvent, Store } from './store/types.js';
@@ -9,6 +10,10 @@ import type { EventRow, NewEvent, Store } from './store/types.js';
  * add the ones that follow from a state change, so every path that moves a connection alerts the same way.
  * Other sources: `connection_idle` (idle-watch.ts, the flat line of seed 004) and `client_secret_fallback`
  * (a provider accepted only the previous client secret, seed 000).
+ *
+ * Alerts come in episodes (episodes.ts): each opens once and closes with a `recovered` event (type
+ * `recovered`, reason = the alert's) when the trouble is over; `provider_outage` and `provider_config_error`
+ * are one alert for the whole provider, and `refresh_token_expiring` carries a reconnect link for the owner.
  */
 export const ALERT_REASONS = [
   'refresh_failing',
@@ -18,6 +23,9 @@ export const ALERT_REASONS = [
   'scope_update_required',
   'connection_idle',
   'client_secret_fallback',
+  'provider_outage',
+  'secret_unreadable',
+  'refresh_token_expiring',
 ] as const;
 
 /** The alert a stored event calls for, or null. Operator actions (enable, disable) never alert. */
@@ -45,18 +53,33 @@ export function alertFor(e: EventRow): NewEvent | null {
 
 /**
  * A listener that appends the alerts {@link alertFor} derives. `store` is the observed store (given late,
- * since it is built with this listener), so the alert itself reaches metrics and webhooks too.
+ * since it is built with this listener), so the alert itself reaches metrics and webhooks too. With
+ * `episodes`, a downgrade opens an episode (one alert until it is over) and a completed consent closes the
+ * connection's episodes with `recovered` events.
  */
-export function alertRules(store: () => Store, log: Logger): EventListener {
+export function alertRules(store: () => Store, log: Logger, episodes?: Episodes): EventListener {
   return async (e) => {
+    if (episodes && e.connectionId && reconnected(e)) {
+      await episodes.reconnected(e.connectionId);
+      return;
+    }
     const alert = alertFor(e);
     if (!alert) return;
+    if (episodes) {
+      await episodes.openFromEvent(e, alert.reason ?? 'unknown', alert.detail);
+      return;
+    }
     await store().appendEvent(alert);
     log.warn(
       { connection: e.connectionId, provider: e.provider, reason: alert.reason },
       `alert: ${alert.reason ?? 'unknown'}`,
     );
   };
+}
+
+/** A consent finished for the connection: its grant is new, whatever troubled the old one is over. */
+function reconnected(e: EventRow): boolean {
+  return e.type === 'state_changed' && e.toState === 'healthy' && !!e.reason?.startsWith('consent_completed');
 }
 
 /**

@@ -16,6 +16,13 @@ export interface ConnectionView {
   accessExpiresAt: string | null;
   lastRefreshAt: string | null;
   nextRefreshAt: string | null;
+  /**
+   * When toolvault next looks at this connection: its next refresh, or its next probe for a token that
+   * never expires. Null only when nothing is left to check (reauthorization needed, disabled).
+   */
+  nextCheckAt: string | null;
+  /** When the refresh token ends whatever its use; a reconnect is needed before then. Null when unknown. */
+  refreshExpiresAt: string | null;
   lastError: { kind: string; at: string } | null;
 }
 
@@ -38,10 +45,19 @@ export function viewConnection(row: ConnectionRow, now: number): ConnectionView 
     accessExpiresAt: iso(row.accessExpiresAt),
     lastRefreshAt: iso(row.lastRefreshAt),
     nextRefreshAt: iso(row.refreshDueAt),
+    nextCheckAt: iso(nextCheck(row)),
+    refreshExpiresAt: iso(row.refreshExpiresAt),
     lastError: row.lastError
       ? { kind: row.lastError.kind, at: new Date(row.lastError.at).toISOString() }
       : null,
   };
+}
+
+/** The earlier of the next refresh and the next probe, for connections the scheduler looks after. */
+export function nextCheck(row: ConnectionRow): number | null {
+  if (row.state !== 'healthy' && row.state !== 'scope_update_required') return null;
+  const times = [row.refreshDueAt, row.nextCheckAt].filter((t): t is number => t !== null);
+  return times.length === 0 ? null : Math.min(...times);
 }
 
 export interface DisconnectResult {

@@ -13,6 +13,7 @@ export class ConsentProblem extends Error {
       | 'provider_error'
       | 'token_endpoint'
       | 'provider_unavailable'
+      | 'unknown_confirmation'
       | 'disabled',
     readonly title: string,
     message: string,

@@ -4,11 +4,11 @@ import * as oidc from 'openid-client';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { ConfiguredProvider } from '../providers/types.js';
-import { type CallbackResult, handleCallback } from './callback.js';
+import { type CallbackResult, confirmationHash, handleCallback } from './callback.js';
 import { ConsentProblem } from './consent-problem.js';
 import type { OAuthClients } from './oauth-client.js';
 import { missingScopes, normalizeScopes, requestedScopes } from './scopes.js';
-import type { AuthReason, ConsentRow } from './store/types.js';
+import type { AuthReason, ConsentRow, SealedSecret } from './store/types.js';
 import type { Vault } from './store/vault.js';
 
 /**
@@ -43,7 +43,15 @@ export interface ConsentDeps {
   log: Logger;
   /** Base of links and of the redirect URI; a function because port 0 is known only after listening. */
   publicUrl: () => string;
+  /** For the probe that names the account when a token response does not (GitHub). */
+  fetch?: typeof fetch;
 }
+
+/** What the user chose on the account-switch page. */
+export type SwitchDecision = 'switch' | 'keep';
+
+/** The outcome of a switch decision: back to the provider, or the old account kept. */
+export type SwitchOutcome = { redirect: URL } | { kept: ConsentRow };
 
 const id128 = (): string => randomBytes(16).toString('base64url');
 
@@ -64,8 +72,16 @@ export class ConsentService {
   /**
    * Starts a consent unless the user's connection already has every scope asked for. A connection that
    * lacks scopes gets an incremental consent for granted ∪ asked, so nothing already granted is lost.
+   * `force` asks again even so (a reconnect link); `linkTtlMs` keeps the link usable longer than the usual
+   * 15 minutes (a reconnect link sent days before a grant ends).
    */
-  async start(userId: string, providerId: string, asked?: string[], force = false): Promise<StartResult> {
+  async start(
+    userId: string,
+    providerId: string,
+    asked?: string[],
+    force = false,
+    opts: { linkTtlMs?: number } = {},
+  ): Promise<StartResult> {
     const p = this.d.providers.get(providerId);
     if (!p) throw new Error(`unknown provider ${providerId}`);
     const wanted = requestedScopes(p, asked);
@@ -98,7 +114,7 @@ export class ConsentService {
       scopes,
       reason,
       createdAt: now,
-      expiresAt: now + LINK_TTL_MS,
+      expiresAt: now + Math.max(LINK_TTL_MS, opts.linkTtlMs ?? 0),
     });
     return {
       status: 'pending',
@@ -132,6 +148,68 @@ export class ConsentService {
   /** For POST /connect/:id — consumes the link and returns the provider's authorize URL. */
   async redirect(linkId: string): Promise<URL> {
     const c = await this.describeLink(linkId);
+    const { url, state, verifier } = await this.#authorize(c);
+    const now = this.d.clock.now();
+    const claimed = await this.d.vault.store.markRedirected(
+      linkId,
+      { oauthState: state, verifier, callbackExpiresAt: now + CALLBACK_TTL_MS },
+      now,
+    );
+    if (!claimed) {
+      throw new ConsentProblem('used_link', 'Link already used', 'This connect link was already used.', 410);
+    }
+    return url;
+  }
+
+  /**
+   * For POST /oauth/confirm-account — the user's answer when a reconnect came back as another account
+   * (callback.ts). `keep`: the consent fails and the connection stays as it was. `switch`: the same consent
+   * goes back to the provider with a new state, and this time may store a grant for the account confirmed.
+   * The token is single use; an unknown, used or expired one is refused.
+   */
+  async confirmSwitch(token: string, decision: SwitchDecision): Promise<SwitchOutcome> {
+    const store = this.d.vault.store;
+    const now = this.d.clock.now();
+    const c = token ? await store.takeSwitch(confirmationHash(token), now) : null;
+    if (!c?.switchAccount) {
+      throw new ConsentProblem(
+        'unknown_confirmation',
+        'Confirmation not valid',
+        'This confirmation was already used or has expired. Ask your agent for a new link.',
+        410,
+      );
+    }
+    if (decision === 'keep') {
+      await store.failConsent(c.authId, 'account_switch_declined', now);
+      this.#finished.emit(c.authId);
+      this.d.log.info({ provider: c.provider, user: c.userId }, 'account switch declined; connection kept');
+      return { kept: c };
+    }
+    const { url, state, verifier } = await this.#authorize(c);
+    const armed = await store.rearmConsent(
+      c.authId,
+      {
+        oauthState: state,
+        verifier,
+        callbackExpiresAt: now + CALLBACK_TTL_MS,
+        expectedAccount: c.switchAccount.id,
+      },
+      now,
+    );
+    if (!armed) {
+      throw new ConsentProblem(
+        'replayed_state',
+        'Sign-in already handled',
+        'This sign-in was already used.',
+        409,
+      );
+    }
+    this.d.log.info({ provider: c.provider, user: c.userId }, 'account switch confirmed; signing in again');
+    return { redirect: url };
+  }
+
+  /** The provider's authorize URL for a consent, with a fresh state, PKCE verifier and nonce (sealed). */
+  async #authorize(c: ConsentRow): Promise<{ url: URL; state: string; verifier: SealedSecret }> {
     const client = this.d.oauth.get(c.provider);
     const decl = client.provider.declaration;
     const state = oidc.randomState();
@@ -157,16 +235,7 @@ export class ConsentService {
       );
     }
     const verifier = this.d.vault.sealVerifier(c.authId, { codeVerifier, ...(nonce ? { nonce } : {}) });
-    const now = this.d.clock.now();
-    const claimed = await this.d.vault.store.markRedirected(
-      linkId,
-      { oauthState: state, verifier, callbackExpiresAt: now + CALLBACK_TTL_MS },
-      now,
-    );
-    if (!claimed) {
-      throw new ConsentProblem('used_link', 'Link already used', 'This connect link was already used.', 410);
-    }
-    return url;
+    return { url, state, verifier };
   }
 
   /** GET /oauth/callback: exchange the code, seal the tokens, mark the connection healthy. */

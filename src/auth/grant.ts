@@ -1,16 +1,18 @@
 import type { ConfiguredProvider, NormalizedGrant } from '../providers/types.js';
+import { planChecks } from './plan.js';
 import { normalizeScopes } from './scopes.js';
 import type { GrantWrite, SealedSecret } from './store/types.js';
 
-/** Share of an access token's life after which the scheduler refreshes it (DESIGN: 75%). */
-export const REFRESH_AT_FRACTION = 0.75;
-/** Spread of due times below 75%, so connections issued together are not refreshed in the same second. */
-export const REFRESH_JITTER_FRACTION = 0.1;
+export { REFRESH_AT_FRACTION, REFRESH_JITTER_FRACTION } from './plan.js';
 
 /**
  * Turns a token endpoint answer into what the vault stores: expiry from `expires_in` or the declared
- * default lifetime, the refresh due time at 75% of that life, and the granted scopes (the provider's word
- * when it gives one, else what was asked for).
+ * default lifetime, the refresh token's absolute end when the provider says it (or declares one), the check
+ * plan (plan.ts: refresh due at 65–75% of the life, keep-alive before an idle limit, else periodic probes),
+ * and the granted scopes (the provider's word when it gives one, else what was asked for).
+ *
+ * `previousRefreshToken` (on a refresh) tells a rotation from a kept refresh token: a kept one keeps the end
+ * on record (refreshExpiresAt null means "no news").
  */
 export function grantWrite(
   p: ConfiguredProvider,
@@ -20,21 +22,30 @@ export function grantWrite(
   secret: SealedSecret,
   previousScopes?: string[],
   random: () => number = Math.random,
+  previousRefreshToken?: string,
 ): GrantWrite {
-  const lifetimeSec = grant.expiresIn ?? p.declaration.token.defaultAccessLifetimeSec;
+  const d = p.declaration;
+  const lifetimeSec = grant.expiresIn ?? d.token.defaultAccessLifetimeSec;
   const accessExpiresAt = lifetimeSec === undefined ? null : now + lifetimeSec * 1000;
-  const canRefresh = grant.tokens.refreshToken !== undefined;
+  const refreshToken = grant.tokens.refreshToken;
+  const newRefreshToken = refreshToken !== undefined && refreshToken !== previousRefreshToken;
+  const absoluteSec =
+    grant.refreshExpiresIn ?? (newRefreshToken ? d.token.refreshAbsoluteLifetimeSec : undefined);
+  const refreshExpiresAt = absoluteSec === undefined ? null : now + absoluteSec * 1000;
+  const plan = planChecks(
+    d,
+    { now, accessExpiresAt, refreshExpiresAt, canRefresh: refreshToken !== undefined },
+    random,
+  );
   return {
     secret,
     scopes: grantedScopes(p, grant, askedScopes, previousScopes),
     account: grant.account ?? null,
     accessExpiresAt,
     accessIssuedAt: now,
-    refreshDueAt:
-      accessExpiresAt === null || !canRefresh
-        ? null
-        : now +
-          Math.floor((accessExpiresAt - now) * (REFRESH_AT_FRACTION - random() * REFRESH_JITTER_FRACTION)),
+    refreshDueAt: plan.refreshDueAt,
+    nextCheckAt: plan.nextCheckAt,
+    refreshExpiresAt,
   };
 }
 

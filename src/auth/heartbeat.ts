@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import { probe } from '../providers/api-client.js';
 import type { ConfiguredProvider } from '../providers/types.js';
 import { effectiveState } from './connections.js';
+import type { ExpiryWatch } from './expiry-watch.js';
 import type { Refresher } from './refresh.js';
 import { CONNECTION_STATES, type ConnectionRow, type ConnectionState } from './store/types.js';
 import type { Vault } from './store/vault.js';
@@ -11,9 +12,11 @@ import type { Vault } from './store/vault.js';
  * The server's periodic health check and its heartbeat (seed 004: "every silent path emits a heartbeat").
  * Every interval it logs one line with the connections per state, those failing to refresh, those whose
  * token has expired, and those the scheduler should have refreshed but has not — even when all is well and
- * even with no connections at all, so that silence is never mistaken for health. It also probes tokens that
- * never expire (nothing else would notice their revocation) and hands a failed probe to the refresher, which
- * collects the evidence before any downgrade.
+ * even with no connections at all, so that silence is never mistaken for health. Tokens that never expire are
+ * probed by the scheduler on their planned check (checks.ts); this check probes only those stored without a
+ * plan (written before plans existed, or by hand), hands a failed probe to the refresher, which collects the
+ * evidence before any downgrade, and counts connections nothing can check. It also runs the expiry watch:
+ * refresh tokens about to end get a reconnect link for their owner (expiry-watch.ts).
  */
 
 export interface HealthReport {
@@ -32,6 +35,10 @@ export interface HealthReport {
   /** Probes of never-expiring tokens this check made, and how many said the token is dead. */
   probed: number;
   probeFailures: number;
+  /** Usable connections with neither a refresh nor a probe planned: nothing will notice if they die. */
+  unplanned: number;
+  /** Usable connections whose refresh token ends within the warning window (a reconnect link was raised). */
+  expiringSoon: number;
   /** One line each, for the log and `doctor`. */
   problems: string[];
 }
@@ -44,6 +51,8 @@ export interface HealthDeps {
   log: Logger;
   fetch?: typeof fetch;
   scheduler?: { lastTickAt: number | null };
+  /** Raises reconnect warnings before refresh tokens end. */
+  expiry?: ExpiryWatch;
 }
 
 export interface HealthOptions {
@@ -82,15 +91,23 @@ export class HealthMonitor {
   async #check(): Promise<HealthReport> {
     const rows = await this.d.vault.store.listConnections();
     const probes = await this.#probeNeverExpiring(rows);
+    const warned = this.d.expiry
+      ? await this.d.expiry.check(rows).catch((err: unknown) => {
+          this.d.log.error({ err: (err as Error).message }, 'expiry watch failed');
+          return 0;
+        })
+      : 0;
     const now = this.d.clock.now();
     const report = summarize(await this.d.vault.store.listConnections(), now, {
       overdueMs: this.o.overdueMs ?? 5 * 60_000,
       alertAfter: this.o.alertAfter ?? 3,
       schedulerLastTickAt: this.d.scheduler?.lastTickAt ?? null,
+      ...(this.d.expiry ? { warnMs: this.d.expiry.warnMs } : {}),
     });
     report.probed = probes.probed;
     report.probeFailures = probes.failed;
     if (probes.failed > 0) report.problems.push(`${probes.failed} never-expiring token(s) failed a probe`);
+    if (warned > 0) this.d.log.warn({ warned }, 'reconnect warnings raised for refresh tokens about to end');
     this.last = report;
     const { problems, at: _at, ...counts } = report;
     if (problems.length > 0) this.d.log.warn({ heartbeat: counts, problems }, 'heartbeat: attention needed');
@@ -105,7 +122,9 @@ export class HealthMonitor {
     let failed = 0;
     for (const row of rows) {
       if (probed >= limit) break;
+      // The scheduler probes tokens that have a plan; this is the safety net for those without one.
       if (!USABLE.has(row.state) || row.accessExpiresAt !== null) continue;
+      if (row.refreshDueAt !== null || row.nextCheckAt !== null) continue;
       const now = this.d.clock.now();
       const last = this.#probedAt.get(row.id) ?? row.lastRefreshAt ?? row.createdAt;
       if (now - last < every) continue;
@@ -152,16 +171,21 @@ export class HealthMonitor {
 export function summarize(
   rows: ConnectionRow[],
   now: number,
-  o: { overdueMs: number; alertAfter: number; schedulerLastTickAt: number | null },
+  o: { overdueMs: number; alertAfter: number; schedulerLastTickAt: number | null; warnMs?: number },
 ): HealthReport {
   const states = Object.fromEntries(CONNECTION_STATES.map((s) => [s, 0])) as Record<ConnectionState, number>;
   let failing = 0;
   let alerting = 0;
   let expired = 0;
   let overdue = 0;
+  let unplanned = 0;
+  let expiringSoon = 0;
   for (const row of rows) {
     states[effectiveState(row, now)]++;
     if (!USABLE.has(row.state)) continue;
+    if (row.refreshDueAt === null && row.nextCheckAt === null) unplanned++;
+    if (o.warnMs !== undefined && row.refreshExpiresAt !== null && row.refreshExpiresAt - now <= o.warnMs)
+      expiringSoon++;
     if (row.failureStreak > 0) {
       failing++;
       if (row.failureStreak >= o.alertAfter || row.lastError?.kind === 'config_error') alerting++;
@@ -181,6 +205,9 @@ export function summarize(
   if (alerting > 0) problems.push(`${alerting} connection(s) keep failing to refresh`);
   if (expired > 0) problems.push(`${expired} usable connection(s) hold an expired token`);
   if (overdue > 0) problems.push(`${overdue} refresh(es) overdue: is the scheduler running?`);
+  if (unplanned > 0) problems.push(`${unplanned} connection(s) have no refresh or check planned`);
+  if (expiringSoon > 0)
+    problems.push(`${expiringSoon} connection(s) must be reconnected before their grant ends`);
   return {
     at: now,
     connections: rows.length,
@@ -192,6 +219,8 @@ export function summarize(
     schedulerLastTickAt: o.schedulerLastTickAt,
     probed: 0,
     probeFailures: 0,
+    unplanned,
+    expiringSoon,
     problems,
   };
 }

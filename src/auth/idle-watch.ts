@@ -1,18 +1,27 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import type { Episodes } from './episodes.js';
 import type { ConnectionRow, Store } from './store/types.js';
 
 /**
  * The flat line of seed 004: a healthy connection through which nothing has succeeded — no call, no refresh —
  * for `windowMs` is announced with one `connection_idle` alert per quiet spell (the next success starts a new
- * one). Silence is what nobody notices; this makes it an event.
+ * one). Silence is what nobody notices; this makes it an event. With `episodes` the spell is an episode: the
+ * success that ends it (a call or a refresh) closes it with a `recovered` event.
  */
 export class IdleWatch {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
 
   constructor(
-    private readonly d: { store: Store; clock: Clock; log: Logger; windowMs: number; intervalMs?: number },
+    private readonly d: {
+      store: Store;
+      clock: Clock;
+      log: Logger;
+      windowMs: number;
+      intervalMs?: number;
+      episodes?: Episodes;
+    },
   ) {}
 
   /** One pass; resolves to the number of alerts raised. Overlapping calls share the pass in progress. */
@@ -31,6 +40,17 @@ export class IdleWatch {
       if (row.state !== 'healthy') continue;
       const since = lastSuccess(row);
       if (now - since < windowMs) continue;
+      if (this.d.episodes) {
+        const opened = await this.d.episodes.openForConnection(row, 'connection_idle', {
+          kind: 'idle',
+          idleSec: Math.floor((now - since) / 1000),
+          windowSec: Math.floor(windowMs / 1000),
+          lastUsedAt: row.lastUsedAt,
+          lastRefreshAt: row.lastRefreshAt,
+        });
+        if (opened) raised++;
+        continue;
+      }
       const recent = await store.listEvents({
         connectionId: row.id,
         type: 'alert',

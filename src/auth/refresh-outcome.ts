@@ -36,10 +36,14 @@ export function backingOff(row: ConnectionRow, now: number): RefreshOutcome | nu
   return failedFrom(row, now);
 }
 
-/** The failure recorded on a row, as an outcome (with the remaining backoff as Retry-After). */
+/**
+ * The failure recorded on a row, as an outcome, with Retry-After: the provider's own wait when it asked for
+ * longer than toolvault's capped backoff, else what remains of the backoff.
+ */
 export function failedFrom(row: ConnectionRow, now: number): RefreshOutcome {
   const kind = (row.lastError?.kind ?? 'transient') as ErrorKind;
-  const wait = row.refreshDueAt !== null && row.refreshDueAt > now ? row.refreshDueAt - now : 0;
+  const until = Math.max(row.refreshDueAt ?? 0, row.lastError?.retryAt ?? 0);
+  const wait = until > now ? until - now : 0;
   return {
     ok: false,
     row,

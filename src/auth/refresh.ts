@@ -3,11 +3,13 @@ import type { Clock } from '../clock.js';
 import type { ErrorKind } from '../errors.js';
 import type { Logger } from '../log.js';
 import { probe } from '../providers/api-client.js';
-import type { ConfiguredProvider, NormalizedGrant, TokenSet } from '../providers/types.js';
-import { classifyTokenError, type TokenFailure } from './classify.js';
-import { grantWrite } from './grant.js';
+import type { ConfiguredProvider, TokenSet } from '../providers/types.js';
 import { waitAfterFailure } from './backoff.js';
+import type { TokenFailure } from './classify.js';
+import { Episodes } from './episodes.js';
+import { grantWrite } from './grant.js';
 import { LeaseKeeper } from './lease.js';
+import { refreshAtTokenEndpoint } from './lost-response.js';
 import type { OAuthClients } from './oauth-client.js';
 import { backingOff, failedFrom, REFRESHABLE, type RefreshOutcome, settled } from './refresh-outcome.js';
 import { SingleFlight } from './single-flight.js';
@@ -20,6 +22,13 @@ import type { Vault } from './store/vault.js';
  * processes (renewed while the holder works), and a version fence on the commit. New tokens are committed
  * before anyone uses them. A connection is downgraded only on evidence: a definitive grant error AND a live
  * probe that fails. Everything else is recorded, backed off (capped at 60 s) and alerted once per episode.
+ *
+ * A refresh whose response never arrived (a timeout or reset after the request left) may have rotated the
+ * refresh token at the provider: the one we hold may be spent. Where the provider declares a reuse grace
+ * window (Atlassian 10 min, Okta 30 s) the same refresh token is tried again inside it, which returns the new
+ * tokens. Elsewhere the loss is marked on the row; the next attempt tries the same token (a request lost
+ * before the provider processed it still works), and if the provider rejects it and the probe fails, the
+ * connection moves to reauthorization_required with reason `rotation_response_lost`.
  */
 
 export type RefreshReason = 'proactive' | 'reactive' | 'preflight' | 'health' | 'doctor';
@@ -44,12 +53,13 @@ export interface RefreshDeps {
   /** Real ms a probe may take; kept well inside the lease. */
   probeTimeoutMs?: number;
   random?: () => number;
+  /** Where failures and recoveries become alert episodes; one shared per app (default: a private one). */
+  episodes?: Episodes;
+  /** Real ms between tries of a refresh token inside a reuse grace window after a lost response. */
+  graceRetryMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Kinds an operator must look at on the first occurrence, not after a streak. */
-const URGENT = new Set<string>(['config_error', 'revoked']);
 
 export class Refresher {
   readonly owner = `${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -57,8 +67,17 @@ export class Refresher {
   readonly #leaseMs: number;
   readonly #renewMs: number;
   readonly #pollMs: number;
+  readonly #episodes: Episodes;
 
   constructor(private readonly d: RefreshDeps) {
+    this.#episodes =
+      d.episodes ??
+      new Episodes({
+        store: () => d.vault.store,
+        clock: d.clock,
+        log: d.log,
+        ...(d.alertAfter !== undefined ? { alertAfter: d.alertAfter } : {}),
+      });
     this.#leaseMs = d.leaseMs ?? 30_000;
     this.#renewMs = d.renewMs ?? Math.floor(this.#leaseMs / 3);
     this.#pollMs = d.pollMs ?? 25;
@@ -142,30 +161,34 @@ export class Refresher {
       };
       return this.#rejected(row, p, tokens, failure, reason);
     }
-    let grant: NormalizedGrant;
-    try {
-      grant = await this.d.oauth.get(row.provider).refresh(tokens.refreshToken, tokens);
-    } catch (err) {
-      const failure = classifyTokenError(err, p.declaration, this.d.clock.now());
-      // `code` is a redacted log field (authorization codes): the provider's error goes in `errorCode`.
-      log.warn(
-        {
-          connection: row.id,
-          provider: row.provider,
-          reason,
-          kind: failure.kind,
-          errorCode: failure.code,
-          status: failure.status,
-        },
-        'refresh failed',
-      );
-      return failure.definitiveGrantError
-        ? this.#rejected(row, p, tokens, failure, reason)
-        : this.#failed(row, failure, reason);
+    const refreshToken = tokens.refreshToken;
+    const call = await refreshAtTokenEndpoint({
+      send: () => this.d.oauth.get(row.provider).refresh(refreshToken, tokens),
+      declaration: p.declaration,
+      clock: this.d.clock,
+      log,
+      context: { connection: row.id, provider: row.provider, reason },
+      lostAt: row.refreshLostAt,
+      ...(this.d.graceRetryMs !== undefined ? { retryMs: this.d.graceRetryMs } : {}),
+    });
+    if (!call.ok) {
+      const { failure, lost, lostAt } = call;
+      if (failure.definitiveGrantError) return this.#rejected(row, p, tokens, failure, reason);
+      return this.#failed(row, failure, reason, lost ? { responseLost: true } : {}, lost ? lostAt : null);
     }
+    const { grant, lostAt } = call;
     await keeper.stop();
     const now = this.d.clock.now();
-    const write = grantWrite(p, grant, row.scopes, now, vault.sealTokens(row.id, grant.tokens), row.scopes);
+    const write = grantWrite(
+      p,
+      grant,
+      row.scopes,
+      now,
+      vault.sealTokens(row.id, grant.tokens),
+      row.scopes,
+      this.d.random,
+      tokens.refreshToken,
+    );
     if (!write.account && row.account) write.account = row.account;
     const committed = await this.#commit(row, write, now);
     if (!committed) {
@@ -192,9 +215,12 @@ export class Refresher {
         rotated: grant.tokens.refreshToken !== tokens.refreshToken,
         expiresAt: committed.accessExpiresAt,
         ...(row.failureStreak > 0 ? { recoveredAfter: row.failureStreak } : {}),
+        ...(lostAt !== null ? { recoveredLostResponse: true } : {}),
       },
     });
     log.info({ connection: row.id, provider: row.provider, reason }, 'refreshed');
+    // Bookkeeping after the fact: a hiccup here must not turn a committed refresh into a failure.
+    await this.#episodes.refreshSucceeded(committed).catch((err: unknown) => this.#episodeError(err));
     return { ok: true, row: committed, refreshed: true };
   }
 
@@ -246,6 +272,8 @@ export class Refresher {
       timeoutMs: this.d.probeTimeoutMs ?? 10_000,
     });
     const now = this.d.clock.now();
+    // The last refresh's answer was lost and this one is refused: that lost answer held the only live token.
+    const lost = row.refreshLostAt !== null && p.declaration.token.rotatesRefreshToken;
     const evidence = {
       refreshError: failure.code ?? failure.kind,
       refreshStatus: failure.status ?? null,
@@ -256,6 +284,12 @@ export class Refresher {
       trigger: reason,
       // A failed attempt just before (a lost response?) may have spent the refresh token: keep it on record.
       ...(row.failureStreak > 0 && row.lastError ? { priorFailure: row.lastError } : {}),
+      ...(lost
+        ? {
+            responseLostAt: new Date(row.refreshLostAt ?? now).toISOString(),
+            reuseGraceSec: p.declaration.token.reuseGraceSec,
+          }
+        : {}),
     };
     if (seen.verdict !== 'invalid') {
       this.d.log.warn(
@@ -271,7 +305,7 @@ export class Refresher {
       row,
       {
         to: 'reauthorization_required',
-        reason: 'refresh_rejected_and_probe_failed',
+        reason: lost ? 'rotation_response_lost' : 'refresh_rejected_and_probe_failed',
         evidence,
         lastError: { kind: 'revoked', at: now, ...(failure.code ? { code: failure.code } : {}) },
       },
@@ -285,7 +319,13 @@ export class Refresher {
     }
     // The alert for this state change is raised by the alert rules (alerts.ts), like every other downgrade.
     this.d.log.warn(
-      { connection: row.id, provider: row.provider, errorCode: failure.code, probeStatus: seen.status },
+      {
+        connection: row.id,
+        provider: row.provider,
+        errorCode: failure.code,
+        probeStatus: seen.status,
+        ...(lost ? { because: 'rotation_response_lost' } : {}),
+      },
       'connection needs reauthorization',
     );
     return {
@@ -297,23 +337,37 @@ export class Refresher {
     };
   }
 
-  /** A failure that says nothing final about the user's grant: record, back off, alert once; keep state. */
+  /**
+   * A failure that says nothing final about the user's grant: record, back off, alert once per episode; keep
+   * state. `lostAt` marks a refresh whose response was lost (see the class comment). The backoff is capped at
+   * 60 s whatever the provider asked; the provider's own wait (a Retry-After of an hour) is what callers are
+   * told, and is kept on the row as `lastError.retryAt`.
+   */
   async #failed(
     row: ConnectionRow,
     failure: Pick<TokenFailure, 'kind' | 'code' | 'status' | 'retryAfterSeconds'>,
     reason: RefreshReason,
     extra: Record<string, unknown> = {},
+    lostAt: number | null = null,
   ): Promise<RefreshOutcome> {
     const store = this.d.vault.store;
     const now = this.d.clock.now();
     const streak = row.failureStreak + 1;
     const waitMs = waitAfterFailure(streak, failure.retryAfterSeconds, this.d.random);
+    const askedMs = Math.max(0, failure.retryAfterSeconds ?? 0) * 1000;
+    const retryAt = askedMs > waitMs ? now + askedMs : undefined;
     const updated = await store.updateConnection(
       row.id,
       {
         failureStreak: streak,
-        lastError: { kind: failure.kind, at: now, ...(failure.code ? { code: failure.code } : {}) },
+        lastError: {
+          kind: failure.kind,
+          at: now,
+          ...(failure.code ? { code: failure.code } : {}),
+          ...(retryAt !== undefined ? { retryAt } : {}),
+        },
         refreshDueAt: now + waitMs,
+        ...(lostAt !== null ? { refreshLostAt: lostAt } : {}),
       },
       now,
       row.version,
@@ -341,42 +395,18 @@ export class Refresher {
         ...extra,
       },
     });
-    if (this.#alerting(streak, failure.kind) && !this.#alerting(row.failureStreak, row.lastError?.kind)) {
-      await store.appendEvent({
-        ...base,
-        type: 'alert',
-        fromState: null,
-        toState: null,
-        reason: alertReason(failure.kind),
-        detail: { kind: failure.kind, code: failure.code ?? null, streak },
-      });
-      this.d.log.error(
-        { connection: row.id, provider: row.provider, kind: failure.kind, errorCode: failure.code, streak },
-        `alert: ${alertReason(failure.kind)}`,
-      );
-    }
+    await this.#episodes.refreshFailed(row, failure, streak).catch((err: unknown) => this.#episodeError(err));
     return {
       ok: false,
       row: updated,
       kind: failure.kind,
       ...(failure.code ? { code: failure.code } : {}),
-      retryAfterSeconds: Math.ceil(waitMs / 1000),
+      retryAfterSeconds: Math.ceil(Math.max(waitMs, askedMs) / 1000),
       downgraded: false,
     };
   }
 
-  /**
-   * Whether a failure streak is in alert territory. An alert fires when a streak enters it, so an episode
-   * (failures until the next success) raises exactly one, however long it lasts.
-   */
-  #alerting(streak: number, kind: string | undefined): boolean {
-    if (streak <= 0) return false;
-    return (kind !== undefined && URGENT.has(kind)) || streak >= (this.d.alertAfter ?? 3);
+  #episodeError(err: unknown): void {
+    this.d.log.error({ err: (err as Error).message }, 'alert episode bookkeeping failed');
   }
-}
-
-function alertReason(kind: string): string {
-  if (kind === 'config_error') return 'provider_config_error';
-  if (kind === 'revoked') return 'refresh_rejected_but_token_alive';
-  return 'refresh_failing';
 }

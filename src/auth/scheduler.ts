@@ -1,12 +1,16 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import type { ConnectionChecker } from './checks.js';
+import type { Episodes } from './episodes.js';
 import type { Refresher } from './refresh.js';
-import type { Store } from './store/types.js';
+import type { ConnectionRow, Store } from './store/types.js';
 
 /**
- * Proactive refresh: finds healthy connections past their due time (75% of the token's life, with jitter
- * set when the token was stored) and refreshes them with bounded concurrency, so a thousand connections
- * issued together are not refreshed in one burst and no call waits on a refresh it could have avoided.
+ * Proactive refresh: finds usable connections past their due time (75% of the token's life, with jitter
+ * set when the token was stored, or a keep-alive before a refresh token's idle limit) and refreshes them with
+ * bounded concurrency, so a thousand connections issued together are not refreshed in one burst and no call
+ * waits on a refresh it could have avoided. Tokens with no refresh plan are probed when their check is due
+ * (checks.ts). Each pass ends by closing provider alert episodes that have settled (episodes.ts).
  */
 export interface SchedulerOptions {
   intervalMs?: number;
@@ -20,6 +24,8 @@ export interface TickReport {
   /** Already fresh, or being refreshed by another worker (its lease held): nothing to do here. */
   skipped: number;
   failed: number;
+  /** Tokens without a refresh plan that were probed (present when there were any). */
+  probed?: number;
 }
 
 export class RefreshScheduler {
@@ -30,7 +36,14 @@ export class RefreshScheduler {
   lastReport: TickReport | null = null;
 
   constructor(
-    private readonly d: { store: Store; refresher: Refresher; clock: Clock; log: Logger },
+    private readonly d: {
+      store: Store;
+      refresher: Refresher;
+      clock: Clock;
+      log: Logger;
+      checker?: ConnectionChecker;
+      episodes?: Episodes;
+    },
     private readonly o: SchedulerOptions = {},
   ) {}
 
@@ -50,6 +63,18 @@ export class RefreshScheduler {
       for (let i = next++; i < due.length; i = next++) {
         const row = due[i]!;
         try {
+          if (!this.#refreshDue(row)) {
+            if (!this.d.checker) {
+              report.skipped++;
+              continue;
+            }
+            report.probed = (report.probed ?? 0) + 1;
+            const seen = await this.d.checker.check(row);
+            if (seen === 'refreshed') report.refreshed++;
+            else if (seen === 'failed' || seen === 'downgraded') report.failed++;
+            else report.skipped++;
+            continue;
+          }
           const out = await this.d.refresher.refresh(row.id, 'proactive', row.version);
           if (!out.ok) report.failed++;
           else if (out.refreshed) report.refreshed++;
@@ -61,9 +86,17 @@ export class RefreshScheduler {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 4, due.length) }, worker));
+    await this.d.episodes?.sweep().catch((err: unknown) => {
+      this.d.log.error({ err: (err as Error).message }, 'episode sweep failed');
+    });
     this.lastTickAt = this.d.clock.now();
     this.lastReport = report;
     return report;
+  }
+
+  /** Listed because its refresh is due (else because its probe is). */
+  #refreshDue(row: ConnectionRow): boolean {
+    return row.refreshDueAt !== null && row.refreshDueAt <= this.d.clock.now();
   }
 
   start(): void {

@@ -59,6 +59,10 @@ export function genericDeclaration(id: string, cfg: ProviderConfig): ProviderDec
       ...(cfg.defaultAccessLifetimeSec === undefined
         ? {}
         : { defaultAccessLifetimeSec: cfg.defaultAccessLifetimeSec }),
+      ...(cfg.refreshIdleLimitSec === undefined ? {} : { refreshIdleLimitSec: cfg.refreshIdleLimitSec }),
+      ...(cfg.refreshAbsoluteLifetimeSec === undefined
+        ? {}
+        : { refreshAbsoluteLifetimeSec: cfg.refreshAbsoluteLifetimeSec }),
     },
     api: { inspect: standardInspect },
   };

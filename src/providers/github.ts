@@ -162,6 +162,8 @@ export const github: ProviderDeclaration = {
     // OAuth App tokens say nothing and never expire; App user tokens always say expires_in.
     rotatesRefreshToken: true,
     reuseGraceSec: 0,
+    // "refresh_token_expires_in": 15897600 (six months); used only if a response leaves it out.
+    refreshAbsoluteLifetimeSec: 15_897_600,
   },
   probe: {
     method: 'GET',

@@ -54,6 +54,9 @@ function mergeBuiltin(base: ProviderDeclaration, cfg: ProviderConfig): ProviderD
     token.defaultAccessLifetimeSec = cfg.defaultAccessLifetimeSec;
   if (cfg.rotatesRefreshToken !== undefined) token.rotatesRefreshToken = cfg.rotatesRefreshToken;
   if (cfg.reuseGraceSec !== undefined) token.reuseGraceSec = cfg.reuseGraceSec;
+  if (cfg.refreshIdleLimitSec !== undefined) token.refreshIdleLimitSec = cfg.refreshIdleLimitSec;
+  if (cfg.refreshAbsoluteLifetimeSec !== undefined)
+    token.refreshAbsoluteLifetimeSec = cfg.refreshAbsoluteLifetimeSec;
   const merged: ProviderDeclaration = { ...base, endpoints: mergeEndpoints(base.endpoints, cfg), token };
   if (cfg.displayName) merged.displayName = cfg.displayName;
   if (cfg.scopeSeparator) merged.scopeSeparator = cfg.scopeSeparator;

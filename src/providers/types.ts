@@ -133,6 +133,12 @@ export interface ProviderDeclaration {
     reuseGraceSec: number;
     /** A refresh token unused this long dies (Google 6 months, Atlassian 90 days). */
     refreshIdleLimitSec?: number;
+    /**
+     * A refresh token dies this long after it was issued, whatever its use (GitHub App user tokens: 6 months),
+     * when the token response does not say (`refresh_token_expires_in` wins). With rotation every new refresh
+     * token starts afresh; without, the end stays where consent put it and only a reconnect moves it.
+     */
+    refreshAbsoluteLifetimeSec?: number;
   };
   /** How tokens are revoked at `endpoints.revokeUrl`; default `rfc7009` when there is a revokeUrl. */
   revocationStyle?: RevocationStyle;

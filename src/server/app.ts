@@ -4,9 +4,12 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandler } from 'express';
 import { AccessBroker } from '../auth/access.js';
 import { alertRules, clientSecretSwitchEvents } from '../auth/alerts.js';
+import { ConnectionChecker } from '../auth/checks.js';
 import { ConnectionService } from '../auth/connections.js';
 import { ConsentService } from '../auth/consent.js';
 import { CorrelatedRefresher } from '../auth/correlated-refresher.js';
+import { Episodes } from '../auth/episodes.js';
+import { ExpiryWatch } from '../auth/expiry-watch.js';
 import { HealthMonitor } from '../auth/heartbeat.js';
 import { IdempotencyService } from '../auth/idempotency.js';
 import { IdleWatch } from '../auth/idle-watch.js';
@@ -114,10 +117,28 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
   });
   let publicUrl = config.publicUrl;
-  const consent = new ConsentService({ vault, providers, oauth, clock, log, publicUrl: () => publicUrl });
   const fetchOpt = opts.fetch ? { fetch: opts.fetch } : {};
+  const consent = new ConsentService({
+    vault,
+    providers,
+    oauth,
+    clock,
+    log,
+    publicUrl: () => publicUrl,
+    ...fetchOpt,
+  });
   const connections = new ConnectionService({ vault, providers, oauth, clock, log, ...fetchOpt });
-  const refresher: Refresher = new CorrelatedRefresher({ vault, providers, oauth, clock, log, ...fetchOpt });
+  // Alert episodes (one alert per episode, `recovered` at its end), shared by every part that raises them.
+  const episodes = new Episodes({ store: () => store, clock, log });
+  const refresher: Refresher = new CorrelatedRefresher({
+    vault,
+    providers,
+    oauth,
+    clock,
+    log,
+    episodes,
+    ...fetchOpt,
+  });
   const access = new AccessBroker({
     vault,
     providers,
@@ -126,10 +147,29 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     clock,
     log,
     skewSec: config.refreshSkewSec,
+    episodes,
     ...fetchOpt,
   });
-  const scheduler = new RefreshScheduler({ store, refresher, clock, log });
-  const health = new HealthMonitor({ vault, providers, refresher, clock, log, scheduler, ...fetchOpt });
+  const checker = new ConnectionChecker({ vault, providers, refresher, clock, log, ...fetchOpt });
+  const scheduler = new RefreshScheduler({ store, refresher, clock, log, checker, episodes });
+  const expiry = new ExpiryWatch({
+    store: () => store,
+    consent,
+    episodes,
+    clock,
+    log,
+    warnMs: config.expiryWarningDays * 24 * 3_600_000,
+  });
+  const health = new HealthMonitor({
+    vault,
+    providers,
+    refresher,
+    clock,
+    log,
+    scheduler,
+    expiry,
+    ...fetchOpt,
+  });
   const idempotency = new IdempotencyService({ store, clock, log });
   const services: ToolServices = { consent, connections, access, idempotency };
 
@@ -144,9 +184,9 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     : undefined;
   listeners.push((e) => metrics.observeEvent(e));
   if (webhooks) listeners.push((e) => webhooks.enqueue(e));
-  listeners.push(alertRules(() => store, log));
+  listeners.push(alertRules(() => store, log, episodes));
   const recordToolCall = toolCallRecorder({ store: () => store, log, metrics });
-  const idleWatch = new IdleWatch({ store, clock, log, windowMs: config.idleAlertSec * 1000 });
+  const idleWatch = new IdleWatch({ store, clock, log, windowMs: config.idleAlertSec * 1000, episodes });
   const operator = new OperatorActions({ store: () => store, consent, clock, log });
 
   let demo: Demo | undefined;
@@ -217,7 +257,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
       }
       if (config.demo && !providers.has('demo')) {
-        demo = createDemo(publicUrl);
+        demo = await createDemo(publicUrl);
         providers.set('demo', demo.provider);
       }
       log.info({ url: publicUrl }, 'web listener ready');

@@ -50,7 +50,7 @@ export function connectPage(v: {
     v.reason === 'scope_update_required'
       ? 'Your agent needs more permissions than this connection has.'
       : v.reason === 'reauthorization_required'
-        ? 'The existing connection stopped working and must be approved again.'
+        ? 'The existing connection must be approved again to keep working.'
         : 'Your agent asked to act in this app on your behalf.';
   const scopes = v.scopes.length
     ? `<ul class="scopes">${v.scopes.map((s) => `<li><code>${escapeHtml(s)}</code></li>`).join('')}</ul>`
@@ -75,6 +75,51 @@ export function connectedPage(providerName: string, accountName: string | undefi
     `${providerName} connected`,
     `<h1>${escapeHtml(providerName)} is connected</h1>
 <p>toolvault is now connected to ${escapeHtml(providerName)}${who}. You can close this page and return to your agent.</p>`,
+    'ok',
+  );
+}
+
+/** How a provider account reads on a page: its name (or id), and its team when the provider has teams. */
+function accountLabel(a: { id: string; name?: string; team?: string }): string {
+  const who = a.name && a.name !== a.id ? `${a.name} (${a.id})` : a.id;
+  return a.team ? `${who}, team ${a.team}` : who;
+}
+
+/**
+ * A reconnect came back as another account than the connection's: name both and ask. The token in the form
+ * is single use and the only way to confirm; nothing of the new sign-in was kept, so a switch signs in again.
+ */
+export function switchAccountPage(v: {
+  providerName: string;
+  current: { id: string; name?: string; team?: string };
+  incoming: { id: string; name?: string; team?: string };
+  token: string;
+}): string {
+  const current = escapeHtml(accountLabel(v.current));
+  const incoming = escapeHtml(accountLabel(v.incoming));
+  const provider = escapeHtml(v.providerName);
+  return page(
+    `Switch ${v.providerName} account?`,
+    `<h1>Switch the ${provider} account?</h1>
+<p>This connection acts as <strong data-account="current">${current}</strong>, but you signed in as
+<strong data-account="incoming">${incoming}</strong>.</p>
+<p>If you switch, your agent acts as ${incoming} from now on. Until you choose, nothing changes: toolvault keeps
+acting as ${current} and has kept nothing from this sign-in.</p>
+<form method="post" action="/oauth/confirm-account"><input type="hidden" name="token" value="${escapeHtml(v.token)}">
+<button type="submit" name="decision" value="switch">Switch to ${incoming}</button>
+<button type="submit" name="decision" value="keep">Keep ${current}</button></form>
+<p class="note">Switching takes you to ${provider} once more to sign in as ${incoming}. This question expires in
+10 minutes.</p>`,
+  );
+}
+
+/** The user kept the connection's account. */
+export function keptAccountPage(providerName: string): string {
+  return page(
+    `${providerName} unchanged`,
+    `<h1>${escapeHtml(providerName)} is unchanged</h1>
+<p>toolvault keeps acting as the account it was connected with, and kept nothing from the other sign-in. You can
+close this page.</p>`,
     'ok',
   );
 }

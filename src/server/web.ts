@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { ConsentProblem, type ConsentService } from '../auth/consent.js';
 import type { Logger } from '../log.js';
-import { connectedPage, connectPage, problemPage } from './pages.js';
+import { connectedPage, connectPage, keptAccountPage, problemPage, switchAccountPage } from './pages.js';
 
 /**
  * The small web app people reach through links: connect pages, the OAuth callback, health. HTTP mode adds
@@ -86,13 +86,40 @@ export function createWebApp(d: WebDeps): Express {
   app.get('/oauth/callback', async (req, res) => {
     try {
       const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1 || req.url.length));
-      const { consent, accountName } = await d.consent.callback(query);
+      const { consent, accountName, confirm } = await d.consent.callback(query);
       const p = d.consent.provider(consent.provider);
-      res.type('html').send(connectedPage(p?.declaration.displayName ?? consent.provider, accountName));
+      const providerName = p?.declaration.displayName ?? consent.provider;
+      if (confirm) {
+        res.type('html').send(switchAccountPage({ providerName, ...confirm }));
+        return;
+      }
+      res.type('html').send(connectedPage(providerName, accountName));
     } catch (err) {
       sendProblem(res, err, d.log);
     }
   });
+
+  // The answer to switchAccountPage: its single-use token is the capability (and the CSRF defence).
+  app.post(
+    '/oauth/confirm-account',
+    express.urlencoded({ extended: false, limit: '4kb' }),
+    async (req, res) => {
+      try {
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const token = typeof body['token'] === 'string' ? body['token'] : '';
+        const decision = body['decision'] === 'keep' ? 'keep' : 'switch';
+        const out = await d.consent.confirmSwitch(token, decision);
+        if ('redirect' in out) {
+          res.redirect(303, out.redirect.href);
+          return;
+        }
+        const p = d.consent.provider(out.kept.provider);
+        res.type('html').send(keptAccountPage(p?.declaration.displayName ?? out.kept.provider));
+      } catch (err) {
+        sendProblem(res, err, d.log);
+      }
+    },
+  );
 
   for (const m of d.mounts ?? []) app.use(m.path, m.handler);
   return app;

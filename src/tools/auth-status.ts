@@ -14,6 +14,14 @@ const connection = z.object({
   accessExpiresAt: z.string().nullable(),
   lastRefreshAt: z.string().nullable(),
   nextRefreshAt: z.string().nullable(),
+  nextCheckAt: z
+    .string()
+    .nullable()
+    .describe('when toolvault next refreshes or probes this connection; null when it waits for the user'),
+  refreshExpiresAt: z
+    .string()
+    .nullable()
+    .describe('when the grant ends whatever its use: the user must reconnect before then'),
   lastError: z.object({ kind: z.string(), at: z.string() }).nullable(),
 });
 

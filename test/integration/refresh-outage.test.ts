@@ -4,9 +4,9 @@ import { type Rig, startRig } from '../support/refresh-rig.js';
 import { sc } from '../support/toolvault.js';
 
 /**
- * Rate limits and outages: Retry-After is honoured, every wait is capped at 60 s, every retry is bounded, and
- * while a failed refresh backs off callers get a fast answer instead of piling token requests on a provider
- * that is already down.
+ * Rate limits and outages: Retry-After is honoured, toolvault's own waits are capped at 60 s while the agent is
+ * told the provider's real wait, every retry is bounded, and while a failed refresh backs off callers get a
+ * fast answer instead of piling token requests on a provider that is already down.
  */
 
 const SEC = 1_000;
@@ -62,12 +62,23 @@ describe('rate-limited and failing token endpoints', () => {
     expect((await rig.row('rl-date')).refreshDueAt).toBe(t1 + 20 * SEC);
   });
 
-  it('caps a Retry-After of an hour at 60 s', async () => {
+  it('tells the agent a Retry-After of an hour as it is, and still retries itself after 60 s', async () => {
     await expiredUser('rl-hour');
     rig.wire.failTokenNext({ status: 429, body: { error: 'slow_down' }, headers: { 'retry-after': '3600' } });
     const t0 = rig.clock.now();
-    expect(await rig.act('rl-hour')).toMatchObject({ ok: false, failure: { retryAfterSeconds: 60 } });
+    expect(await rig.act('rl-hour')).toMatchObject({ ok: false, failure: { retryAfterSeconds: 3600 } });
+    // toolvault's own backoff stays capped at 60 s ...
     expect((await rig.row('rl-hour')).refreshDueAt).toBe(t0 + 60 * SEC);
+    // ... while callers during it hear what remains of the provider's hour, without a token request.
+    const n = refreshes();
+    rig.clock.set(t0 + 10 * SEC);
+    expect(await rig.act('rl-hour')).toMatchObject({
+      ok: false,
+      failure: { kind: 'rate_limited', retryAfterSeconds: 3590 },
+    });
+    expect(refreshes()).toBe(n);
+    rig.clock.set(t0 + 60 * SEC);
+    expect(await rig.act('rl-hour')).toEqual({ ok: true, value: 'rl-hour' });
   });
 
   it('backs off exponentially, never beyond 60 s, through a long outage, and keeps the state', async () => {
@@ -127,10 +138,10 @@ describe('API-side limits and outages', () => {
   });
   afterAll(() => rig?.close());
 
-  it('passes a 429 through as rate_limited with Retry-After capped at 60 s, without a refresh', async () => {
+  it("passes a 429 through as rate_limited with the provider's real Retry-After, without a refresh", async () => {
     rig.wire.failApiNext({ status: 429, headers: { 'retry-after': '120' } });
     const out = await rig.act('api');
-    expect(out).toMatchObject({ ok: false, failure: { kind: 'rate_limited', retryAfterSeconds: 60 } });
+    expect(out).toMatchObject({ ok: false, failure: { kind: 'rate_limited', retryAfterSeconds: 120 } });
     expect(rig.wire.tokenRequests('refresh_token')).toHaveLength(0);
     expect((await rig.row('api')).state).toBe('healthy');
   });

@@ -46,8 +46,14 @@ describe('Slack tools', () => {
       await rig.consent(first);
       const status = sc(await rig.call('auth.status', { authId: sc(first).authId, waitSeconds: 5 }));
       expect(status.connections[0]).toMatchObject({ provider: 'slack', state: 'healthy' });
-      // The consent asked for the tool's scope; connect the rest so the other tools need no second trip.
-      await rig.connect('slack', ['channels:read', 'channels:history', 'chat:write']);
+      // A first consent asks for the provider's default scopes with the tool's: the other tools need no
+      // second trip.
+      expect(status.connections[0].scopes).toEqual(['channels:history', 'channels:read', 'chat:write']);
+      const again = await rig.call('auth.start', {
+        provider: 'slack',
+        scopes: ['channels:read', 'channels:history', 'chat:write'],
+      });
+      expect(sc(again).status).toBe('connected');
       slackUser = rig.slack.issuedTokens()[0]!.userId;
 
       const retried = await rig.call('slack.postMessage', { channel: '#general', text: 'hello' });

@@ -1,4 +1,5 @@
 import type { AccessResult } from '../../src/auth/access.js';
+import type { ProviderConfig } from '../../src/config.js';
 import type { ConnectionRow, EventRow } from '../../src/auth/store/types.js';
 import { completeConsent } from './browser.js';
 import { FakeClock } from './clock.js';
@@ -47,6 +48,8 @@ export interface RigOptions {
   home?: string;
   masterKey?: string;
   env?: Record<string, string>;
+  /** More of the demo provider's declaration (token lifetimes, rotation, reuse grace, idle limit). */
+  demo?: Partial<ProviderConfig>;
 }
 
 export async function startRig(o: RigOptions = {}): Promise<Rig> {
@@ -82,6 +85,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
         apiBaseUrl: as.issuer,
         userinfoUrl: `${as.issuer}/me?probe=1`,
         clientAuth: authMethod,
+        ...o.demo,
       },
     },
   });

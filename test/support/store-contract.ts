@@ -3,6 +3,7 @@ import type { Store } from '../../src/auth/store/types.js';
 import { describeApiKeyContract } from './store-contract-api-keys.js';
 import { describeConsentContract } from './store-contract-consents.js';
 import { describeIdempotencyContract } from './store-contract-idempotency.js';
+import { describeLifecycleContract } from './store-contract-lifecycle.js';
 import { describeOperationsContract } from './store-contract-operations.js';
 import { connect, grant, MINUTE, T0 } from './store-fixtures.js';
 
@@ -275,6 +276,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeIdempotencyContract(get);
     describeApiKeyContract(get);
     describeOperationsContract(get);
+    describeLifecycleContract(get);
 
     describe('events', () => {
       const event = (type: string, connectionId: string | null, userId: string | null) => ({

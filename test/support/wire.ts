@@ -68,6 +68,18 @@ export interface Wire {
   failProbeNext(reply: CannedReply, count?: number): void;
   /** Largest number of token requests in flight at once. */
   maxTokenConcurrency(): number;
+  /**
+   * Rewrites the JSON of successful token responses before toolvault reads them (a provider that leaves out
+   * `expires_in`, or adds `refresh_token_expires_in`); null stops.
+   */
+  rewriteTokenResponses(fn: ((json: Record<string, unknown>, grantType: string | null) => void) | null): void;
+  /**
+   * The next `count` successful refresh responses are lost on the way back: the server processed (and
+   * rotated), then the connection reset. With `graceMs`, the wire plays a provider with a reuse grace window
+   * (Atlassian, Okta): the same refresh token presented again within `graceMs` (toolvault's clock) gets the
+   * lost answer — a replay inside the window also counts against `count`. oidc-provider has no grace window.
+   */
+  loseRefreshResponses(count?: number, opts?: { graceMs?: number }): void;
   reset(): void;
 }
 
@@ -91,6 +103,20 @@ export function createWire(o: {
   const timeouts: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
+  let rewrite: ((json: Record<string, unknown>, grantType: string | null) => void) | null = null;
+  let toLose = 0;
+  let graceMs = 0;
+  /** Answers lost on the way back, by the refresh token that asked. */
+  const lostAnswers = new Map<string, { body: string; at: number }>();
+  const resetError = () =>
+    new TypeError('fetch failed', {
+      cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+    });
+  const noteIssued = (json: Record<string, unknown>) => {
+    if (typeof json['access_token'] !== 'string') return;
+    const ttl = typeof json['expires_in'] === 'number' ? json['expires_in'] : null;
+    expiry.set(json['access_token'], ttl === null ? null : o.clock.now() + ttl * 1000);
+  };
 
   const canned = (r: CannedReply): Response => {
     const body = r.body === undefined ? null : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
@@ -112,6 +138,18 @@ export function createWire(o: {
         injected: false,
       };
       tokenReqs.push(rec);
+      const replay = rec.refreshToken ? lostAnswers.get(rec.refreshToken) : undefined;
+      if (replay && o.clock.now() - replay.at < graceMs) {
+        // Inside the provider's reuse grace window: the same answer again, without asking the server.
+        rec.injected = true;
+        if (toLose > 0) {
+          toLose--;
+          throw resetError();
+        }
+        rec.status = 200;
+        noteIssued(JSON.parse(replay.body) as Record<string, unknown>);
+        return new Response(replay.body, { status: 200, headers: { 'content-type': 'application/json' } });
+      }
       const fault = outage ?? tokenFaults.shift();
       if (fault && 'hangMs' in fault) {
         rec.injected = true;
@@ -134,14 +172,23 @@ export function createWire(o: {
           const timeout = AbortSignal.timeout(armed);
           signal = signal ? AbortSignal.any([signal, timeout]) : timeout;
         }
-        const res = await base(input, { ...init, ...(signal ? { signal } : {}) });
+        let res = await base(input, { ...init, ...(signal ? { signal } : {}) });
         rec.status = res.status;
         if (res.ok) {
           const json = (await res.clone().json()) as Record<string, unknown>;
-          if (typeof json['access_token'] === 'string') {
-            const ttl = typeof json['expires_in'] === 'number' ? json['expires_in'] : null;
-            expiry.set(json['access_token'], ttl === null ? null : o.clock.now() + ttl * 1000);
+          if (rewrite) {
+            rewrite(json, rec.grantType);
+            const headers = new Headers(res.headers);
+            headers.delete('content-length');
+            res = new Response(JSON.stringify(json), { status: res.status, headers });
           }
+          if (toLose > 0 && rec.grantType === 'refresh_token') {
+            toLose--;
+            if (rec.refreshToken)
+              lostAnswers.set(rec.refreshToken, { body: JSON.stringify(json), at: o.clock.now() });
+            throw resetError();
+          }
+          noteIssued(json);
         }
         return res;
       } finally {
@@ -200,6 +247,13 @@ export function createWire(o: {
       for (let i = 0; i < count; i++) probeFaults.push(reply);
     },
     maxTokenConcurrency: () => maxInFlight,
+    rewriteTokenResponses: (fn) => {
+      rewrite = fn;
+    },
+    loseRefreshResponses: (count = 1, opts = {}) => {
+      toLose += count;
+      if (opts.graceMs !== undefined) graceMs = opts.graceMs;
+    },
     reset: () => {
       tokenReqs = [];
       calls = [];

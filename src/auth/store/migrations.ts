@@ -151,6 +151,45 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX consents_verifier_key_id ON consents (verifier_key_id) WHERE verifier_key_id IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'check plans, refresh-token expiry, lost refreshes, account switches, alert episodes',
+    up: `
+      ALTER TABLE connections ADD COLUMN next_check_at INTEGER;
+      ALTER TABLE connections ADD COLUMN refresh_expires_at INTEGER;
+      ALTER TABLE connections ADD COLUMN refresh_lost_at INTEGER;
+      -- Tokens stored without a refresh plan get their first probe at once.
+      UPDATE connections SET next_check_at = updated_at WHERE refresh_due_at IS NULL;
+      -- The scheduler now also refreshes scope_update_required connections (their granted scopes still work).
+      DROP INDEX connections_refresh_due;
+      CREATE INDEX connections_refresh_due ON connections (refresh_due_at)
+        WHERE state IN ('healthy', 'scope_update_required') AND refresh_due_at IS NOT NULL;
+      CREATE INDEX connections_next_check ON connections (next_check_at)
+        WHERE state IN ('healthy', 'scope_update_required') AND next_check_at IS NOT NULL;
+
+      ALTER TABLE consents ADD COLUMN switch_account TEXT;
+      ALTER TABLE consents ADD COLUMN switch_token_hash TEXT;
+      ALTER TABLE consents ADD COLUMN expected_account TEXT;
+      CREATE UNIQUE INDEX consents_switch_token ON consents (switch_token_hash)
+        WHERE switch_token_hash IS NOT NULL;
+
+      -- Open alert episodes only: the key's uniqueness is what makes an alert fire once across processes.
+      CREATE TABLE episodes (
+        key TEXT PRIMARY KEY,
+        scope TEXT NOT NULL CHECK (scope IN ('connection', 'provider')),
+        provider TEXT NOT NULL,
+        connection_id TEXT,
+        user_id TEXT,
+        reason TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        last_failure_at INTEGER,
+        last_success_at INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX episodes_provider ON episodes (provider);
+      CREATE INDEX episodes_connection_id ON episodes (connection_id);
+    `,
+  },
 ];
 
 /** The database was written by a newer toolvault than this one. */

@@ -1,5 +1,5 @@
 import type { Queryable, PgDb } from './postgres-db.js';
-import type { ConnectionMethods } from './sqlite-connections.js';
+import { type ConnectionMethods, mergeDue } from './sqlite-connections.js';
 import { type ConnectionRecord, toBuffer, toConnection } from './sqlite-rows.js';
 import type { ConnectionPatch, ConnectionRow, GrantWrite } from './types.js';
 
@@ -18,22 +18,26 @@ export const PG_ACQUIRE_LEASE_SQL = `UPDATE connections SET lease_owner = $2, le
 /** The fenced commit; see COMMIT_REFRESH_SQL (SQLite) for why the lease's expiry is not checked. */
 export const PG_COMMIT_REFRESH_SQL = `UPDATE connections SET
     secret = $4, key_id = $5, scopes = $6, account = COALESCE($7, account),
-    access_expires_at = $8, access_issued_at = $9, refresh_due_at = $10, last_refresh_at = $11,
-    state = 'healthy', failure_streak = 0, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL,
-    version = version + 1, updated_at = $11
+    access_expires_at = $8, access_issued_at = $9, refresh_due_at = $10, next_check_at = $11,
+    refresh_expires_at = COALESCE($12, refresh_expires_at), refresh_lost_at = NULL, last_refresh_at = $13,
+    failure_streak = 0, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL,
+    version = version + 1, updated_at = $13
   WHERE id = $1 AND lease_owner = $2 AND version = $3
   RETURNING *`;
 
-const SELECT_DUE = `SELECT * FROM connections
-  WHERE state = 'healthy' AND refresh_due_at IS NOT NULL AND refresh_due_at <= $1
+const SELECT_REFRESH_DUE = `SELECT * FROM connections
+  WHERE state IN ('healthy', 'scope_update_required') AND refresh_due_at IS NOT NULL AND refresh_due_at <= $1
   ORDER BY refresh_due_at, id COLLATE "C" LIMIT $2`;
+const SELECT_CHECK_DUE = `SELECT * FROM connections
+  WHERE state IN ('healthy', 'scope_update_required') AND next_check_at IS NOT NULL AND next_check_at <= $1
+  ORDER BY next_check_at, id COLLATE "C" LIMIT $2`;
 const UPDATE_PATCH = `UPDATE connections SET
     state = $2, last_error = $3, failure_streak = $4, refresh_due_at = $5, last_used_at = $6, scopes = $7,
-    version = version + $8, updated_at = $9
+    version = version + $8, updated_at = $9, next_check_at = $10, refresh_lost_at = $11
   WHERE id = $1 RETURNING *`;
 
 /** The grant's column values in the order `secret, key_id, scopes, account, access_expires_at,
- * access_issued_at, refresh_due_at`. */
+ * access_issued_at, refresh_due_at, next_check_at, refresh_expires_at`. */
 export function grantValues(grant: GrantWrite): unknown[] {
   return [
     toBuffer(grant.secret.blob),
@@ -43,6 +47,8 @@ export function grantValues(grant: GrantWrite): unknown[] {
     grant.accessExpiresAt,
     grant.accessIssuedAt,
     grant.refreshDueAt,
+    grant.nextCheckAt ?? null,
+    grant.refreshExpiresAt ?? null,
   ];
 }
 
@@ -77,6 +83,8 @@ async function patchRow(
       patch.scopes === undefined ? current.scopes : JSON.stringify(patch.scopes),
       state === current.state ? 0 : 1,
       now,
+      patch.nextCheckAt === undefined ? (current.next_check_at ?? null) : patch.nextCheckAt,
+      patch.refreshLostAt === undefined ? (current.refresh_lost_at ?? null) : patch.refreshLostAt,
     ]),
   );
 }
@@ -114,7 +122,9 @@ export function pgConnectionMethods(db: PgDb): ConnectionMethods {
     },
 
     async listDue(now, limit) {
-      return (await db.all<ConnectionRecord>(SELECT_DUE, [now, limit])).map(toConnection);
+      const refresh = (await db.all<ConnectionRecord>(SELECT_REFRESH_DUE, [now, limit])).map(toConnection);
+      const check = (await db.all<ConnectionRecord>(SELECT_CHECK_DUE, [now, limit])).map(toConnection);
+      return mergeDue(refresh, check, limit);
     },
 
     async updateConnection(id, patch, now, expectedVersion) {

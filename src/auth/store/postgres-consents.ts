@@ -28,20 +28,32 @@ const FAIL = `UPDATE consents SET status = 'failed', error = $2, finished_at = $
 const COMPLETE = `UPDATE consents SET status = 'completed', finished_at = $2, connection_id = $3,
     verifier = NULL, verifier_key_id = NULL
   WHERE auth_id = $1`;
-// Grant columns are $3..$9 (grantValues order), then $1 = id and $2 = now.
+// Grant columns are $3..$11 (grantValues order), then $1 = id and $2 = now.
 const RECONNECT = `UPDATE connections SET
     secret = $3, key_id = $4, scopes = $5, account = $6,
-    access_expires_at = $7, access_issued_at = $8, refresh_due_at = $9, state = 'healthy',
+    access_expires_at = $7, access_issued_at = $8, refresh_due_at = $9, next_check_at = $10,
+    refresh_expires_at = $11, refresh_lost_at = NULL, state = 'healthy',
     failure_streak = 0, last_error = NULL, lease_owner = NULL, lease_expires_at = NULL,
     version = version + 1, updated_at = $2
   WHERE id = $1 RETURNING *`;
 // A concurrent consent for the same (user, provider) may insert first: DO NOTHING then returns no row, and
 // the caller finds that row's id.
 const CONNECT = `INSERT INTO connections (id, created_at, secret, key_id, scopes, account,
-    access_expires_at, access_issued_at, refresh_due_at, user_id, provider, state, failure_streak, version,
-    updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'healthy', 0, 1, $2)
+    access_expires_at, access_issued_at, refresh_due_at, next_check_at, refresh_expires_at, user_id, provider,
+    state, failure_streak, version, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'healthy', 0, 1, $2)
   ON CONFLICT (user_id, provider) DO NOTHING
+  RETURNING *`;
+const HOLD = `UPDATE consents SET switch_account = $2, switch_token_hash = $3, callback_expires_at = $4
+  WHERE auth_id = $1 AND status = 'exchanging'
+  RETURNING *`;
+const TAKE = `UPDATE consents SET switch_token_hash = NULL
+  WHERE switch_token_hash = $1 AND status = 'exchanging'
+    AND (callback_expires_at IS NULL OR callback_expires_at > $2)
+  RETURNING *`;
+const REARM = `UPDATE consents SET status = 'redirected', oauth_state = $2, verifier = $3, verifier_key_id = $4,
+    callback_expires_at = $5, expected_account = $6, switch_token_hash = NULL
+  WHERE auth_id = $1 AND status = 'exchanging'
   RETURNING *`;
 const BY_USER_PROVIDER = 'SELECT * FROM connections WHERE user_id = $1 AND provider = $2';
 
@@ -135,6 +147,29 @@ export function pgConsentMethods(db: PgDb): ConsentMethods {
 
     async completeConsent(authId, connectionId, grant, now) {
       return db.tx((q) => complete(q, authId, connectionId, grant, now));
+    },
+
+    async holdForSwitch(authId, hold) {
+      return one(
+        await db.one<ConsentRecord>(HOLD, [authId, JSON.stringify(hold.account), hold.tokenHash, hold.until]),
+      );
+    },
+
+    async takeSwitch(tokenHash, now) {
+      return one(await db.one<ConsentRecord>(TAKE, [tokenHash, now]));
+    },
+
+    async rearmConsent(authId, update) {
+      return one(
+        await db.one<ConsentRecord>(REARM, [
+          authId,
+          update.oauthState,
+          toBuffer(update.verifier.blob),
+          update.verifier.keyId,
+          update.callbackExpiresAt,
+          update.expectedAccount,
+        ]),
+      );
     },
   };
 }

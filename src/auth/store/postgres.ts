@@ -2,6 +2,7 @@ import { pgApiKeyMethods } from './postgres-api-keys.js';
 import { pgConnectionMethods } from './postgres-connections.js';
 import { pgConsentMethods } from './postgres-consents.js';
 import { createPgDb, type PgDb, type PgDbOptions } from './postgres-db.js';
+import { pgEpisodeMethods } from './postgres-episodes.js';
 import { pgIdempotencyMethods } from './postgres-idempotency.js';
 import { migratePostgres } from './postgres-migrations.js';
 import { pgAuditMethods, pgResealMethods } from './postgres-operations.js';
@@ -34,6 +35,7 @@ export async function openPostgresStore(url: string, o: PgDbOptions = {}): Promi
     ...pgApiKeyMethods(db),
     ...pgAuditMethods(db),
     ...pgResealMethods(db),
+    ...pgEpisodeMethods(db),
     close() {
       closed ??= db.pool.end();
       return closed;

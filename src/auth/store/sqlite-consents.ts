@@ -20,6 +20,9 @@ export type ConsentMethods = Pick<
   | 'claimCallback'
   | 'failConsent'
   | 'completeConsent'
+  | 'holdForSwitch'
+  | 'takeSwitch'
+  | 'rearmConsent'
 >;
 
 const INSERT = `INSERT INTO consents (auth_id, link_id, user_id, provider, scopes, reason, status, created_at, expires_at)
@@ -43,13 +46,31 @@ const COMPLETE = `UPDATE consents SET status = 'completed', finished_at = ?, con
 const RECONNECT = `UPDATE connections SET
     secret = @secret, key_id = @key_id, scopes = @scopes, account = @account,
     access_expires_at = @access_expires_at, access_issued_at = @access_issued_at,
-    refresh_due_at = @refresh_due_at, state = 'healthy', failure_streak = 0, last_error = NULL,
+    refresh_due_at = @refresh_due_at, next_check_at = @next_check_at,
+    refresh_expires_at = @refresh_expires_at, refresh_lost_at = NULL,
+    state = 'healthy', failure_streak = 0, last_error = NULL,
     lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = @now
   WHERE id = @id RETURNING *`;
 const CONNECT = `INSERT INTO connections (id, user_id, provider, state, scopes, account, secret, key_id,
-    access_expires_at, access_issued_at, refresh_due_at, failure_streak, version, created_at, updated_at)
+    access_expires_at, access_issued_at, refresh_due_at, next_check_at, refresh_expires_at,
+    failure_streak, version, created_at, updated_at)
   VALUES (@id, @user_id, @provider, 'healthy', @scopes, @account, @secret, @key_id,
-    @access_expires_at, @access_issued_at, @refresh_due_at, 0, 1, @now, @now)
+    @access_expires_at, @access_issued_at, @refresh_due_at, @next_check_at, @refresh_expires_at,
+    0, 1, @now, @now)
+  RETURNING *`;
+const HOLD = `UPDATE consents SET switch_account = @account, switch_token_hash = @hash,
+    callback_expires_at = @until
+  WHERE auth_id = @auth_id AND status = 'exchanging'
+  RETURNING *`;
+// Single use: the token is cleared as it is taken.
+const TAKE = `UPDATE consents SET switch_token_hash = NULL
+  WHERE switch_token_hash = @hash AND status = 'exchanging'
+    AND (callback_expires_at IS NULL OR callback_expires_at > @now)
+  RETURNING *`;
+const REARM = `UPDATE consents SET status = 'redirected', oauth_state = @oauth_state, verifier = @verifier,
+    verifier_key_id = @verifier_key_id, callback_expires_at = @callback_expires_at,
+    expected_account = @expected_account, switch_token_hash = NULL
+  WHERE auth_id = @auth_id AND status = 'exchanging'
   RETURNING *`;
 
 export function consentMethods(s: StatementCache): ConsentMethods {
@@ -132,6 +153,38 @@ export function consentMethods(s: StatementCache): ConsentMethods {
         s.get(COMPLETE).run(now, connectionId, authId);
         return toConnection(row);
       });
+    },
+
+    async holdForSwitch(authId, hold, _now) {
+      return s.immediate(() =>
+        one(
+          s.get<ConsentRecord>(HOLD).get({
+            auth_id: authId,
+            account: JSON.stringify(hold.account),
+            hash: hold.tokenHash,
+            until: hold.until,
+          }),
+        ),
+      );
+    },
+
+    async takeSwitch(tokenHash, now) {
+      return s.immediate(() => one(s.get<ConsentRecord>(TAKE).get({ hash: tokenHash, now })));
+    },
+
+    async rearmConsent(authId, update, _now) {
+      return s.immediate(() =>
+        one(
+          s.get<ConsentRecord>(REARM).get({
+            auth_id: authId,
+            oauth_state: update.oauthState,
+            verifier: toBuffer(update.verifier.blob),
+            verifier_key_id: update.verifier.keyId,
+            callback_expires_at: update.callbackExpiresAt,
+            expected_account: update.expectedAccount,
+          }),
+        ),
+      );
     },
   };
 }

@@ -7,6 +7,7 @@ import {
   type ConnectionState,
   type ConsentRow,
   type ConsentStatus,
+  type EpisodeRow,
   type EventRow,
   type LastError,
   type SealedSecret,
@@ -39,6 +40,10 @@ export interface ConnectionRecord {
   lease_expires_at: number | null;
   created_at: number;
   updated_at: number;
+  /** Columns of migration 5 (undefined on a row read before it ran). */
+  next_check_at?: number | null;
+  refresh_expires_at?: number | null;
+  refresh_lost_at?: number | null;
 }
 
 export interface ConsentRecord {
@@ -58,6 +63,22 @@ export interface ConsentRecord {
   finished_at: number | null;
   error: string | null;
   connection_id: string | null;
+  switch_account?: string | null;
+  switch_token_hash?: string | null;
+  expected_account?: string | null;
+}
+
+export interface EpisodeRecord {
+  key: string;
+  scope: string;
+  provider: string;
+  connection_id: string | null;
+  user_id: string | null;
+  reason: string;
+  opened_at: number;
+  last_failure_at: number | null;
+  last_success_at: number | null;
+  failures: number;
 }
 
 export interface EventRecord {
@@ -110,6 +131,9 @@ export function toConnection(r: ConnectionRecord): ConnectionRow {
     accessExpiresAt: r.access_expires_at,
     accessIssuedAt: r.access_issued_at,
     refreshDueAt: r.refresh_due_at,
+    nextCheckAt: r.next_check_at ?? null,
+    refreshExpiresAt: r.refresh_expires_at ?? null,
+    refreshLostAt: r.refresh_lost_at ?? null,
     lastRefreshAt: r.last_refresh_at,
     lastUsedAt: r.last_used_at,
     lastError: r.last_error === null ? null : lastError(r.last_error),
@@ -143,6 +167,23 @@ export function toConsent(r: ConsentRecord): ConsentRow {
     finishedAt: r.finished_at,
     error: r.error,
     connectionId: r.connection_id,
+    switchAccount: r.switch_account ? account(r.switch_account, 'consents.switch_account') : null,
+    expectedAccount: r.expected_account ?? null,
+  };
+}
+
+export function toEpisode(r: EpisodeRecord): EpisodeRow {
+  return {
+    key: r.key,
+    scope: oneOf<EpisodeRow['scope']>(r.scope, ['connection', 'provider'], 'episodes.scope'),
+    provider: r.provider,
+    connectionId: r.connection_id,
+    userId: r.user_id,
+    reason: r.reason,
+    openedAt: r.opened_at,
+    lastFailureAt: r.last_failure_at,
+    lastSuccessAt: r.last_success_at,
+    failures: r.failures,
   };
 }
 
@@ -200,9 +241,9 @@ function stringArray(text: string, column: string): string[] {
   return value;
 }
 
-function account(text: string): Account {
-  const v = parseJson(text, 'connections.account');
-  if (!isRecord(v) || typeof v['id'] !== 'string') throw new StoreDataError('connections.account');
+function account(text: string, column = 'connections.account'): Account {
+  const v = parseJson(text, column);
+  if (!isRecord(v) || typeof v['id'] !== 'string') throw new StoreDataError(column);
   const out: Account = { id: v['id'] };
   if (typeof v['name'] === 'string') out.name = v['name'];
   if (typeof v['team'] === 'string') out.team = v['team'];
@@ -216,6 +257,7 @@ function lastError(text: string): LastError {
   }
   const out: LastError = { kind: v['kind'], at: v['at'] };
   if (typeof v['code'] === 'string') out.code = v['code'];
+  if (typeof v['retryAt'] === 'number') out.retryAt = v['retryAt'];
   return out;
 }
 

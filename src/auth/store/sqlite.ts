@@ -6,6 +6,7 @@ import { apiKeyMethods } from './sqlite-api-keys.js';
 import { auditMethods } from './sqlite-audit.js';
 import { connectionMethods } from './sqlite-connections.js';
 import { consentMethods } from './sqlite-consents.js';
+import { episodeMethods } from './sqlite-episodes.js';
 import { idempotencyMethods } from './sqlite-idempotency.js';
 import { resealMethods } from './sqlite-reseal.js';
 import { type EventRecord, StatementCache, toEvent } from './sqlite-rows.js';
@@ -44,6 +45,7 @@ export function openSqliteStore(path: string): Store {
     ...apiKeyMethods(s),
     ...auditMethods(s),
     ...resealMethods(s),
+    ...episodeMethods(s),
     async close() {
       if (db.open) db.close();
     },

@@ -29,6 +29,8 @@ export interface LastError {
   kind: string;
   at: number;
   code?: string;
+  /** When the provider said it will take requests again (its Retry-After, uncapped): what callers are told. */
+  retryAt?: number;
 }
 
 export interface ConnectionRow {
@@ -44,6 +46,19 @@ export interface ConnectionRow {
   accessIssuedAt: number | null;
   /** When the scheduler should refresh next (indexed); null when the token never expires. */
   refreshDueAt: number | null;
+  /**
+   * When the scheduler should next probe the access token (indexed): set for tokens with no refresh plan
+   * (no expiry, or no refresh token), null while `refreshDueAt` governs. One of the two is set on every
+   * usable connection: no token without a plan.
+   */
+  nextCheckAt: number | null;
+  /** When the refresh token dies whatever its use (GitHub `refresh_token_expires_in`); null when unknown. */
+  refreshExpiresAt: number | null;
+  /**
+   * When a refresh request was sent whose response never arrived (a timeout or reset after sending) on a
+   * provider that rotates: the refresh token held may have been spent. Cleared by the next commit.
+   */
+  refreshLostAt: number | null;
   lastRefreshAt: number | null;
   lastUsedAt: number | null;
   lastError: LastError | null;
@@ -65,6 +80,13 @@ export interface GrantWrite {
   accessExpiresAt: number | null;
   accessIssuedAt: number | null;
   refreshDueAt: number | null;
+  /** See ConnectionRow.nextCheckAt; absent means null. */
+  nextCheckAt?: number | null;
+  /**
+   * See ConnectionRow.refreshExpiresAt; absent or null on a refresh keeps the one on record (the provider
+   * said nothing new about the refresh token it kept).
+   */
+  refreshExpiresAt?: number | null;
 }
 
 export type ConsentStatus = 'created' | 'redirected' | 'exchanging' | 'completed' | 'failed';
@@ -93,6 +115,13 @@ export interface ConsentRow {
   /** Why it failed: a short code such as `access_denied`, `token_endpoint`, `state_expired`. */
   error: string | null;
   connectionId: string | null;
+  /**
+   * The account that came back when it differs from the connection's: set while the callback waits for the
+   * user to confirm the switch (the consent stays `exchanging`, nothing of the new grant is kept).
+   */
+  switchAccount: Account | null;
+  /** The account id the user confirmed switching to: a re-armed consent may store a grant for it. */
+  expectedAccount: string | null;
 }
 
 export interface NewConsent {
@@ -197,6 +226,29 @@ export interface ApiKeyRow {
 
 export type NewApiKey = Omit<ApiKeyRow, 'lastUsedAt' | 'revokedAt'>;
 
+/**
+ * An open alert episode: a connection's failure streak, a provider-wide outage or configuration error, an
+ * idle spell, an approaching refresh-token expiry. A row exists only while the episode is open, so opening is
+ * an insert that only one process can win; its history is in the `alert` and `recovered` events.
+ */
+export interface EpisodeRow {
+  /** `connection:<id>:<reason>` or `provider:<id>:<reason>`. */
+  key: string;
+  scope: 'connection' | 'provider';
+  provider: string;
+  connectionId: string | null;
+  userId: string | null;
+  /** The alert reason (`refresh_failing`, `provider_outage`, ...). */
+  reason: string;
+  openedAt: number;
+  lastFailureAt: number | null;
+  lastSuccessAt: number | null;
+  /** Failures seen while open (the one that opened it included). */
+  failures: number;
+}
+
+export type NewEpisode = Omit<EpisodeRow, 'lastSuccessAt' | 'failures'>;
+
 /** Fields a state change or bookkeeping update may set; unspecified fields are left alone. */
 export interface ConnectionPatch {
   state?: ConnectionState;
@@ -205,6 +257,8 @@ export interface ConnectionPatch {
   refreshDueAt?: number | null;
   lastUsedAt?: number;
   scopes?: string[];
+  nextCheckAt?: number | null;
+  refreshLostAt?: number | null;
 }
 
 export interface Store {
@@ -212,7 +266,10 @@ export interface Store {
   getConnection(userId: string, provider: string): Promise<ConnectionRow | null>;
   getConnectionById(id: string): Promise<ConnectionRow | null>;
   listConnections(filter?: { userId?: string; provider?: string }): Promise<ConnectionRow[]>;
-  /** Healthy connections whose refreshDueAt <= now, oldest due first. */
+  /**
+   * Usable (healthy or scope_update_required) connections whose refreshDueAt or nextCheckAt is <= now,
+   * earliest first.
+   */
   listDue(now: number, limit: number): Promise<ConnectionRow[]>;
   /**
    * Apply a patch; with `expectedVersion` only if the row is still at that version. Bumps version when
@@ -235,8 +292,9 @@ export interface Store {
   acquireLease(id: string, owner: string, now: number, ttlMs: number): Promise<ConnectionRow | null>;
   /**
    * Commit refreshed tokens only if `owner` still holds the lease and the row is at `expectedVersion`;
-   * bumps version, clears the lease, resets failureStreak and lastError, sets lastRefreshAt = now and
-   * state healthy. Returns the new row or null when fenced out.
+   * bumps version, clears the lease, resets failureStreak, lastError and refreshLostAt, sets lastRefreshAt =
+   * now. The state is kept (a scope_update_required connection still lacks its scope). Returns the new row or
+   * null when fenced out.
    */
   commitRefresh(
     id: string,
@@ -264,6 +322,34 @@ export interface Store {
   /** Marks a consent failed (from created, redirected or exchanging). */
   failConsent(authId: string, error: string, now: number): Promise<void>;
   /**
+   * An `exchanging` consent came back as another account: record it and the sha256 of a single-use
+   * confirmation token, and give the user until `until` to confirm. Null if not `exchanging`.
+   */
+  holdForSwitch(
+    authId: string,
+    hold: { account: Account; tokenHash: string; until: number },
+    now: number,
+  ): Promise<ConsentRow | null>;
+  /**
+   * Uses up a confirmation token: the held consent (still `exchanging`, not past its deadline) with the token
+   * cleared, or null when unknown, used or expired.
+   */
+  takeSwitch(tokenHash: string, now: number): Promise<ConsentRow | null>;
+  /**
+   * exchanging -> redirected again, with a new state and verifier, for a switch the user confirmed; the
+   * callback may then store a grant for `expectedAccount`. Null if not `exchanging`.
+   */
+  rearmConsent(
+    authId: string,
+    update: {
+      oauthState: string;
+      verifier: SealedSecret;
+      callbackExpiresAt: number;
+      expectedAccount: string;
+    },
+    now: number,
+  ): Promise<ConsentRow | null>;
+  /**
    * In one transaction: exchanging -> completed, and insert or replace the (userId, provider) connection
    * with the grant, state healthy, version bumped, lease and errors cleared. `connectionId` is the id the
    * secret was sealed for (its additional data): the existing row's id on a reconnect, a fresh one otherwise.
@@ -276,6 +362,16 @@ export interface Store {
     grant: GrantWrite,
     now: number,
   ): Promise<ConnectionRow>;
+
+  // alert episodes
+  /** Opens an episode unless one with its key is open; returns the new row, or null when one was open. */
+  openEpisode(episode: NewEpisode): Promise<EpisodeRow | null>;
+  /** Records a failure or success seen during an open episode; null when it is not open. */
+  noteEpisode(key: string, seen: { failureAt?: number; successAt?: number }): Promise<EpisodeRow | null>;
+  /** Closes an episode; returns it as it was, or null when it was not open (someone closed it first). */
+  closeEpisode(key: string): Promise<EpisodeRow | null>;
+  /** Open episodes, optionally one provider's (both scopes) or one connection's. */
+  listEpisodes(filter?: { provider?: string; connectionId?: string }): Promise<EpisodeRow[]>;
 
   // events
   appendEvent(event: NewEvent): Promise<EventRow>;
