@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import {
-  createAuthorizationServer,
-  type DemoAuthorizationServer,
-} from '../providers/demo/authorization-server.js';
+import type { DemoAuthorizationServer } from '../providers/demo/authorization-server.js';
 import type { ConfiguredProvider, ProviderDeclaration } from '../providers/types.js';
 
 /**
@@ -54,8 +51,13 @@ export interface Demo {
   handler: RequestHandler;
 }
 
-/** Builds the demo server for toolvault at `publicUrl`; client credentials are fresh per process. */
-export function createDemo(publicUrl: string): Demo {
+/**
+ * Builds the demo server for toolvault at `publicUrl`; client credentials are fresh per process. oidc-provider
+ * is loaded here, not at start-up: it is a quarter of a second of every cold start (bench/cold-start.ts) and
+ * only the demo needs it.
+ */
+export async function createDemo(publicUrl: string): Promise<Demo> {
+  const { createAuthorizationServer } = await import('../providers/demo/authorization-server.js');
   const issuer = `${publicUrl}/demo`;
   const clientId = 'toolvault';
   const clientSecret = randomBytes(24).toString('base64url');

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { ConfigError } from '../../errors.js';
-import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { Store } from './types.js';
 
@@ -17,5 +16,7 @@ export async function openStore(o: {
   if (!/^postgres(ql)?:\/\//.test(o.databaseUrl)) {
     throw new ConfigError('TOOLVAULT_DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
   }
+  // Loaded only when configured: pg costs ~100 ms of every start-up (bench/cold-start.ts).
+  const { openPostgresStore } = await import('./postgres.js');
   return openPostgresStore(o.databaseUrl, o.onError ? { onError: o.onError } : {});
 }
