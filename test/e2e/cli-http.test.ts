@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeConsent } from '../support/browser.js';
 import { assertBuilt, CLI, freePort, spawnStdio } from '../support/cli.js';
 
-const sc = (r: unknown) => ((r as { structuredContent?: unknown }).structuredContent ?? {}) as Record<string, any>;
+const sc = (r: unknown) =>
+  ((r as { structuredContent?: unknown }).structuredContent ?? {}) as Record<string, any>;
 
 /** `toolvault serve --http`, `connect` and `status` as a person and an HTTP agent use them. */
 describe('the built CLI over streamable HTTP', () => {

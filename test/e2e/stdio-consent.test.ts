@@ -3,7 +3,8 @@ import { completeConsent } from '../support/browser.js';
 import { type CliServer, freePort, spawnStdio, vaultBytes } from '../support/cli.js';
 import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
 
-const sc = (r: unknown) => ((r as { structuredContent?: unknown }).structuredContent ?? {}) as Record<string, any>;
+const sc = (r: unknown) =>
+  ((r as { structuredContent?: unknown }).structuredContent ?? {}) as Record<string, any>;
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 describe('the built CLI over stdio', () => {

@@ -44,8 +44,9 @@ export interface TokenRequestRecord {
 }
 
 /** Options of {@link startOidcServer}; everything has a test-friendly default. */
-export interface OidcServerOptions
-  extends Partial<Omit<AuthorizationServerOptions, 'issuer' | 'clients' | 'cookieKeys'>> {
+export interface OidcServerOptions extends Partial<
+  Omit<AuthorizationServerOptions, 'issuer' | 'clients' | 'cookieKeys'>
+> {
   clientId?: string;
   clientSecret?: string;
   /** Registered redirect URIs of the client. Default `http://127.0.0.1/callback`. */
