@@ -78,6 +78,8 @@ export interface App {
    * middleware put on `req.auth`); the default serves the configured local user (stdio).
    */
   newMcpServer(userOf?: (authInfo: { extra?: Record<string, unknown> } | undefined) => string): Server;
+  /** Writes the audit rows of calls that just finished (they are written right after each result). */
+  flushAudit(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -271,14 +273,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         log,
         version: VERSION,
         userOf: (authInfo) => userOf(authInfo),
-        onToolCall: recordToolCall,
+        onToolCall: (r) => recordToolCall.record(r),
         now: () => clock.now(),
       });
     },
+    flushAudit: () => recordToolCall.flush(),
     async close() {
       await scheduler.stop();
       await health.stop();
       await idleWatch.stop();
+      await recordToolCall.flush();
       await webhooks?.close();
       if (http) {
         http.closeAllConnections();

@@ -23,6 +23,7 @@ describe('audit trail and correlation ids', () => {
     await rig.tv.call('demo_whoami');
     await rig.tv.call('auth_status', { provider: 'CANARY-ARGUMENT-1' });
     await rig.tv.call('auth_start', { provider: 42 });
+    await rig.tv.app.flushAudit();
     const records = (await rig.tv.app.vault.store.listAudit()).slice(before);
     expect(records).toHaveLength(3);
     expect(records[0]).toMatchObject({
@@ -46,6 +47,7 @@ describe('audit trail and correlation ids', () => {
     rig.clock.set((await rig.row('local')).accessExpiresAt! + SEC);
     const from = rig.tv.logs.length;
     await rig.tv.call('demo_whoami');
+    await rig.tv.app.flushAudit();
     const [record] = await rig.tv.app.vault.store.listAudit({ newestFirst: true, limit: 1 });
     const callId = record!.correlationId;
     const logged = lines(rig.tv.logs.slice(from));

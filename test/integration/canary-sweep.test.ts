@@ -92,6 +92,7 @@ describe('canary sweep', () => {
     await printEvents(rig.tv.app, { limit: 1000 }, (l) => printed.push(l));
     await printEvents(rig.tv.app, { limit: 1000, json: true, audit: true }, (l) => printed.push(l));
 
+    await rig.tv.app.flushAudit();
     const places: Record<string, string> = {
       metrics: await (await fetch(`${rig.tv.url}/metrics`)).text(),
       events: JSON.stringify(await rig.tv.app.vault.store.listEvents({ limit: 100_000 })),

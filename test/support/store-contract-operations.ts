@@ -96,6 +96,7 @@ export function describeOperationsContract(get: () => Store): void {
         secret: { keyId: 'k_old' },
       });
       expect(await get().listSealed({ notKeyId: 'k_new', limit: 2 })).toHaveLength(2);
+      expect((await get().sealedKeyIds()).sort()).toEqual(['k_new', 'k_old']);
       expect(await get().listSealed({ notKeyId: 'k_old', limit: 10 })).toHaveLength(1);
     });
 

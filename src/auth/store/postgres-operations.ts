@@ -65,8 +65,15 @@ const RESEAL_CONNECTION = `UPDATE connections SET secret = $2, key_id = $3
 const RESEAL_CONSENT = `UPDATE consents SET verifier = $2, verifier_key_id = $3
   WHERE auth_id = $1 AND verifier_key_id = $4 AND verifier = $5`;
 
+const KEY_IDS = `SELECT DISTINCT key_id FROM connections
+  UNION SELECT DISTINCT verifier_key_id FROM consents WHERE verifier_key_id IS NOT NULL`;
+
 export function pgResealMethods(db: PgDb): ResealMethods {
   return {
+    async sealedKeyIds() {
+      return (await db.all<{ key_id: string }>(KEY_IDS, [])).map((r) => r.key_id);
+    },
+
     async listSealed({ notKeyId, limit }) {
       return (await db.all<SealedRecord>(LIST_SEALED, [notKeyId, limit])).map((r): SealedRef => ({
         kind: r.kind,

@@ -2,7 +2,7 @@ import { type StatementCache, toBuffer } from './sqlite-rows.js';
 import type { SealedRef, Store } from './types.js';
 
 /** Key rotation's half of the SQLite store: find secrets sealed under other keys, swap them in place. */
-export type ResealMethods = Pick<Store, 'listSealed' | 'resealSecret'>;
+export type ResealMethods = Pick<Store, 'listSealed' | 'resealSecret' | 'sealedKeyIds'>;
 
 interface SealedRecord {
   kind: 'connection' | 'consent';
@@ -25,8 +25,18 @@ const RESEAL_CONNECTION = `UPDATE connections SET secret = @blob, key_id = @key_
 const RESEAL_CONSENT = `UPDATE consents SET verifier = @blob, verifier_key_id = @key_id
   WHERE auth_id = @id AND verifier_key_id = @old_key_id AND verifier = @old_blob`;
 
+const KEY_IDS = `SELECT DISTINCT key_id FROM connections
+  UNION SELECT DISTINCT verifier_key_id FROM consents WHERE verifier_key_id IS NOT NULL`;
+
 export function resealMethods(s: StatementCache): ResealMethods {
   return {
+    async sealedKeyIds() {
+      return s
+        .get<{ key_id: string }>(KEY_IDS)
+        .all()
+        .map((r) => r.key_id);
+    },
+
     async listSealed({ notKeyId, limit }) {
       return s
         .get<SealedRecord>(LIST)

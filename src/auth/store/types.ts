@@ -403,6 +403,8 @@ export interface Store {
    * consents in flight (finished consents hold none).
    */
   listSealed(filter: { notKeyId: string; limit: number }): Promise<SealedRef[]>;
+  /** Every key id some stored secret is sealed under (connections and consents in flight), read from indexes. */
+  sealedKeyIds(): Promise<string[]>;
   /**
    * Replaces `ref`'s secret with the same content sealed under another key, only if the row still holds
    * exactly `ref.secret` (and, for a connection, is at `ref.version`). Does not bump the version or touch the

@@ -56,10 +56,8 @@ export class Vault {
    * rotated-away key): better no start than tokens that cannot be opened at call time.
    */
   async assertKeysPresent(): Promise<void> {
-    const missing = new Set<string>();
-    for (const row of await this.store.listConnections()) {
-      if (!this.sealer.hasKey(row.secret.keyId)) missing.add(row.secret.keyId);
-    }
+    // Distinct key ids come from indexes: with 100k connections, loading every row cost 1.6 s and 400 MB.
+    const missing = new Set((await this.store.sealedKeyIds()).filter((id) => !this.sealer.hasKey(id)));
     if (missing.size > 0) {
       const ids = [...missing].sort().join(', ');
       throw new ConfigError(

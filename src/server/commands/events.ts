@@ -29,21 +29,18 @@ export async function printEvents(
 ): Promise<void> {
   const store = app.vault.store;
   const limit = o.limit ?? 50;
-  const read = (afterId?: number, newest = false): Promise<Entry[]> =>
-    o.audit
-      ? store.listAudit({
-          ...(o.user ? { userId: o.user } : {}),
-          ...(afterId !== undefined ? { afterId } : {}),
-          limit: newest ? limit : 1000,
-          newestFirst: newest,
-        })
-      : store.listEvents({
-          ...(o.user ? { userId: o.user } : {}),
-          ...(o.type ? { type: o.type } : {}),
-          ...(afterId !== undefined ? { afterId } : {}),
-          limit: newest ? limit : 1000,
-          newestFirst: newest,
-        });
+  const read = async (afterId?: number, newest = false): Promise<Entry[]> => {
+    const page = {
+      ...(o.user ? { userId: o.user } : {}),
+      ...(afterId !== undefined ? { afterId } : {}),
+      limit: newest ? limit : 1000,
+      newestFirst: newest,
+    };
+    if (!o.audit) return store.listEvents({ ...page, ...(o.type ? { type: o.type } : {}) });
+    // Calls this process served write their audit rows just after answering.
+    await app.flushAudit();
+    return store.listAudit(page);
+  };
   const show = (e: Entry): void => write(o.json ? JSON.stringify(jsonOf(e)) : lineOf(e));
   const last = (await read(undefined, true)).reverse();
   last.forEach(show);
