@@ -216,6 +216,44 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   });
   let http: HttpServer | undefined;
 
+  let ready: Promise<unknown> = Promise.resolve();
+  const listenNow = async ({
+    tolerateInUse = false,
+  }: {
+    tolerateInUse?: boolean;
+  }): Promise<string | null> => {
+    finishWebApp(web, log);
+    const server = createServer(web);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => resolve());
+      });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (tolerateInUse && (code === 'EADDRINUSE' || code === 'EACCES')) {
+        log.error(
+          { host: config.host, port: config.port, code },
+          'web listener unavailable: tools keep working, but connect links need another port (TOOLVAULT_PORT)',
+        );
+        return null;
+      }
+      throw err;
+    }
+    http = server;
+    const port = (server.address() as AddressInfo).port;
+    if (config.publicUrlDefaulted) {
+      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    }
+    if (config.demo && !providers.has('demo')) {
+      demo = await createDemo(publicUrl);
+      providers.set('demo', demo.provider);
+    }
+    log.info({ url: publicUrl }, 'web listener ready');
+    return publicUrl;
+  };
+
   const app: App = {
     config,
     log,
@@ -233,37 +271,11 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     idleWatch,
     operator,
     publicUrl: () => publicUrl,
-    async listen({ tolerateInUse = false } = {}) {
-      finishWebApp(web, log);
-      const server = createServer(web);
-      try {
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(config.port, config.host, () => resolve());
-        });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (tolerateInUse && (code === 'EADDRINUSE' || code === 'EACCES')) {
-          log.error(
-            { host: config.host, port: config.port, code },
-            'web listener unavailable: tools keep working, but connect links need another port (TOOLVAULT_PORT)',
-          );
-          return null;
-        }
-        throw err;
-      }
-      http = server;
-      const port = (server.address() as AddressInfo).port;
-      if (config.publicUrlDefaulted) {
-        const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-        publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-      }
-      if (config.demo && !providers.has('demo')) {
-        demo = await createDemo(publicUrl);
-        providers.set('demo', demo.provider);
-      }
-      log.info({ url: publicUrl }, 'web listener ready');
-      return publicUrl;
+    listen(opts = {}) {
+      const listening = listenNow(opts);
+      // Tool calls wait for this (connect links need the bound URL and the demo provider); tools/list does not.
+      ready = listening.catch(() => undefined);
+      return listening;
     },
     newMcpServer(userOf = () => config.user) {
       return createMcpServer({
@@ -275,8 +287,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
         userOf: (authInfo) => userOf(authInfo),
         onToolCall: (r) => recordToolCall.record(r),
         now: () => clock.now(),
+        ready: () => ready,
       });
     },
+
     flushAudit: () => recordToolCall.flush(),
     async close() {
       await scheduler.stop();

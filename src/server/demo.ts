@@ -57,7 +57,9 @@ export interface Demo {
  * only the demo needs it.
  */
 export async function createDemo(publicUrl: string): Promise<Demo> {
-  const { createAuthorizationServer } = await import('../providers/demo/authorization-server.js');
+  const { createAuthorizationServer, generateSigningKey } =
+    await import('../providers/demo/authorization-server.js');
+  const signingKey = await generateSigningKey();
   const issuer = `${publicUrl}/demo`;
   const clientId = 'toolvault';
   const clientSecret = randomBytes(24).toString('base64url');
@@ -69,6 +71,7 @@ export async function createDemo(publicUrl: string): Promise<Demo> {
     accessTokenTtlSec: DEMO_ACCESS_TTL_SEC,
     rotateRefreshToken: true,
     cookieKeys: [randomBytes(32).toString('base64url')],
+    signingKey,
   });
   return {
     provider: { declaration: demoDeclaration(issuer), settings: { clientId, clientSecret } },

@@ -36,6 +36,8 @@ export interface McpServerOptions {
   userOf: (authInfo: { extra?: Record<string, unknown> } | undefined) => string;
   /** Told about every finished call (audit trail, metrics); awaited, and never fails the call. */
   onToolCall?: (record: ToolCallRecord) => Promise<void>;
+  /** Resolves once the server can run tools (web listener bound, demo provider up); tools/list never waits. */
+  ready?: () => Promise<unknown>;
   /** Wall time of calls for the audit trail (the app's clock). */
   now?: () => number;
 }
@@ -82,6 +84,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+    await opts.ready?.();
     const tool = byName.get(req.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
     const userId = opts.userOf(extra.authInfo);

@@ -6,10 +6,9 @@ import type { App } from './app.js';
  * links; if its port is taken the tools keep working (DESIGN.md) and the problem is logged.
  */
 export async function serveStdio(app: App): Promise<void> {
-  await app.listen({ tolerateInUse: true });
-  app.scheduler.start();
-  app.health.start();
-  app.idleWatch.start();
+  // The agent's first tools/list does not need the web listener: answer it while the listener (and the demo
+  // provider behind it) comes up; tool calls wait for it.
+  const listening = app.listen({ tolerateInUse: true });
   const server = app.newMcpServer();
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
@@ -18,6 +17,10 @@ export async function serveStdio(app: App): Promise<void> {
   });
   await server.connect(transport);
   app.log.info({ user: app.config.user }, 'serving MCP over stdio');
+  await listening;
+  app.scheduler.start();
+  app.health.start();
+  app.idleWatch.start();
   await closed;
   await server.close().catch(() => undefined);
 }

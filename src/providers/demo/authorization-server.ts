@@ -1,4 +1,5 @@
-import { generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, type JsonWebKey } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type IRouter, type Router } from 'express';
 import Provider, { type Configuration } from 'oidc-provider';
@@ -36,6 +37,8 @@ export interface AuthorizationServerOptions {
   loginTitle?: string;
   /** Trust X-Forwarded-* (behind a TLS-terminating proxy). Default false. */
   trustProxy?: boolean;
+  /** RSA private JWK signing ID tokens (see {@link generateSigningKey}); default one made synchronously. */
+  signingKey?: JsonWebKey;
 }
 
 /** The demo OAuth authorization server: oidc-provider plus its sign-in pages. */
@@ -106,7 +109,7 @@ export function createAuthorizationServer(opts: AuthorizationServerOptions): Dem
     interactions: { url: async (_ctx, interaction) => `${mountPath}/interaction/${interaction.uid}` },
     allowOmittingSingleRegisteredRedirectUri: true,
     cookies: { keys: opts.cookieKeys },
-    jwks: { keys: [signingKey()] },
+    jwks: { keys: [signingKey(opts.signingKey)] },
     // Seconds of skew accepted on JWTs clients send (none in this configuration) — kept small but non-zero.
     clockTolerance: 5,
     ttl: {
@@ -177,7 +180,15 @@ let cachedKey: JsonWebKey | undefined;
  * well-known development keys and warns; tokens from a key only this process knows are fine because the
  * in-memory store dies with the process too.
  */
-function signingKey(): JsonWebKey & { kty: 'RSA'; kid: string; use: 'sig' } {
-  cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
-  return { ...cachedKey, kty: 'RSA', kid: 'demo-rs256', use: 'sig' };
+function signingKey(given?: JsonWebKey): JsonWebKey & { kty: 'RSA'; kid: string; use: 'sig' } {
+  const key =
+    given ??
+    (cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }));
+  return { ...key, kty: 'RSA', kid: 'demo-rs256', use: 'sig' };
+}
+
+/** The same key made off the event loop (libuv's pool), so a server starting up keeps answering meanwhile. */
+export async function generateSigningKey(): Promise<JsonWebKey> {
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  return privateKey.export({ format: 'jwk' });
 }

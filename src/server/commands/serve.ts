@@ -1,5 +1,4 @@
 import type { App } from '../app.js';
-import { mountHosted } from '../hosted.js';
 import { serveStdio } from '../stdio.js';
 import { type Command, say, withApp } from './command.js';
 
@@ -11,6 +10,8 @@ function untilSignal(): Promise<void> {
 }
 
 async function serveHttp(app: App): Promise<void> {
+  // Loaded only for HTTP: identity (jose), rate limits and sessions cost stdio start-up for nothing.
+  const { mountHosted } = await import('../hosted.js');
   const handle = mountHosted(app);
   const url = await app.listen();
   app.scheduler.start();
