@@ -42,9 +42,9 @@ export function toolCallRecorder(d: {
     while (queue.length > 0) {
       const batch = queue;
       queue = [];
-      for (const r of batch) {
-        try {
-          await d.store().appendAudit({
+      try {
+        await d.store().appendAudits(
+          batch.map((r) => ({
             at: r.at,
             userId: r.userId,
             tool: r.tool,
@@ -53,10 +53,10 @@ export function toolCallRecorder(d: {
             kind: r.kind,
             durationMs: r.durationMs,
             correlationId: r.callId,
-          });
-        } catch (err) {
-          d.log.error({ tool: r.tool, err: (err as Error).message }, 'could not write the audit record');
-        }
+          })),
+        );
+      } catch (err) {
+        d.log.error({ records: batch.length, err: (err as Error).message }, 'could not write audit records');
       }
     }
   };

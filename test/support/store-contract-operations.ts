@@ -39,6 +39,14 @@ export function describeOperationsContract(get: () => Store): void {
       expect(await get().listAudit()).toEqual([a, b]);
     });
 
+    it('appends a batch in order, in one go, and an empty batch is a no-op', async () => {
+      await get().appendAudits([]);
+      await get().appendAudits([audit(1), audit(2), audit(3)]);
+      const rows = await get().listAudit();
+      expect(rows.map((r) => r.correlationId)).toEqual(['call_1', 'call_2', 'call_3']);
+      expect(rows[0]).toEqual({ ...audit(1), id: rows[0]!.id, durationMs: 13 });
+    });
+
     it('filters by user, tool and afterId, oldest first unless newest first is asked', async () => {
       const r1 = await get().appendAudit(audit(1, 'u1', 'a.x'));
       const r2 = await get().appendAudit(audit(2, 'u2', 'a.x'));

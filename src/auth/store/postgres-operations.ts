@@ -11,6 +11,30 @@ const INSERT_AUDIT = `INSERT INTO audit (at, user_id, tool, provider, status, ki
 
 export function pgAuditMethods(db: PgDb): AuditMethods {
   return {
+    async appendAudits(records) {
+      if (records.length === 0) return;
+      // One multi-row INSERT: one round trip and one commit per batch.
+      const params: unknown[] = [];
+      const rows = records.map((a) => {
+        const base = params.length;
+        params.push(
+          a.at,
+          a.userId,
+          a.tool,
+          a.provider,
+          a.status,
+          a.kind,
+          Math.max(0, Math.round(a.durationMs)),
+          a.correlationId,
+        );
+        return `(${Array.from({ length: 8 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
+      });
+      await db.run(
+        `INSERT INTO audit (at, user_id, tool, provider, status, kind, duration_ms, correlation_id) VALUES ${rows.join(', ')}`,
+        params,
+      );
+    },
+
     async appendAudit(a) {
       const row = await db.one<AuditRow>(INSERT_AUDIT, [
         a.at,

@@ -2,7 +2,7 @@ import type { StatementCache } from './sqlite-rows.js';
 import type { AuditRecord, Store } from './types.js';
 
 /** The audit trail half of the SQLite store: one row per tool call. */
-export type AuditMethods = Pick<Store, 'appendAudit' | 'listAudit'>;
+export type AuditMethods = Pick<Store, 'appendAudit' | 'appendAudits' | 'listAudit'>;
 
 /** An audit record as stored; the PostgreSQL store's columns hold the same values. */
 export interface AuditRow {
@@ -32,8 +32,29 @@ export const toAudit = (r: AuditRow): AuditRecord => ({
   correlationId: r.correlation_id,
 });
 
+const INSERT_ONLY = `INSERT INTO audit (at, user_id, tool, provider, status, kind, duration_ms, correlation_id)
+  VALUES (@at, @user_id, @tool, @provider, @status, @kind, @duration_ms, @correlation_id)`;
+
 export function auditMethods(s: StatementCache): AuditMethods {
   return {
+    async appendAudits(records) {
+      const insert = s.get(INSERT_ONLY);
+      s.immediate(() => {
+        for (const a of records) {
+          insert.run({
+            at: a.at,
+            user_id: a.userId,
+            tool: a.tool,
+            provider: a.provider,
+            status: a.status,
+            kind: a.kind,
+            duration_ms: Math.max(0, Math.round(a.durationMs)),
+            correlation_id: a.correlationId,
+          });
+        }
+      });
+    },
+
     async appendAudit(a) {
       const row = s.get<AuditRow>(INSERT).get({
         at: a.at,

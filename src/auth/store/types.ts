@@ -388,6 +388,8 @@ export interface Store {
 
   // audit trail of tool calls
   appendAudit(record: NewAuditRecord): Promise<AuditRecord>;
+  /** Appends several records in one transaction (the audit trail's write path: one commit per batch). */
+  appendAudits(records: NewAuditRecord[]): Promise<void>;
   /** Oldest first unless `newestFirst`; at most `limit` (default 1000). */
   listAudit(filter?: {
     userId?: string;
