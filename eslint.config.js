@@ -11,6 +11,7 @@ export default tseslint.config(
       'bench/results/**',
       'coverage/**',
       '.ci/out/**',
+      'test/scratch/**',
     ],
   },
   js.configs.recommended,

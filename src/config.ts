@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { type Env, envChoice, envCount, envDays, envInt, envList, firstIssue } from './config-env.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -144,20 +145,12 @@ export interface JwtConfig {
   userClaim: string;
 }
 
-type Env = Record<string, string | undefined>;
-
 /** Per-provider env shorthands: SLACK_CLIENT_ID, GITHUB_CLIENT_SECRET, ... */
 const ENV_PROVIDER_FIELDS = {
   CLIENT_ID: 'clientId',
   CLIENT_SECRET: 'clientSecret',
   PREVIOUS_CLIENT_SECRET: 'previousClientSecret',
 } as const;
-
-function firstIssue(err: z.ZodError, prefix: string): ConfigError {
-  const issue = err.issues[0];
-  const field = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
-  return new ConfigError(field || 'config', issue?.message ?? 'invalid');
-}
 
 function readFile(path: string, required: boolean): z.infer<typeof fileSchema> {
   let text: string;
@@ -176,40 +169,6 @@ function readFile(path: string, required: boolean): z.infer<typeof fileSchema> {
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) throw firstIssue(parsed.error, '');
   return parsed.data;
-}
-
-function envInt(env: Env, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(name, `not a port number: ${raw}`);
-  return n;
-}
-
-function envChoice<T extends string>(env: Env, name: string, choices: readonly T[]): T | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  if (!(choices as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `must be one of ${choices.join(', ')}; got ${raw}`);
-  }
-  return raw as T;
-}
-
-function envList(env: Env, name: string): string[] | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  return raw
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
-}
-
-function envCount(env: Env, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(name, `not a whole number: ${raw}`);
-  return n;
 }
 
 function loadHttp(env: Env, file: z.infer<typeof httpSchema> | undefined): HttpConfig {
@@ -335,14 +294,6 @@ export function loadConfig(
     idleAlertSec: idle ?? file.idleAlertSec ?? 24 * 3600,
     expiryWarningDays: envDays(env, 'TOOLVAULT_EXPIRY_WARNING_DAYS') ?? file.expiryWarningDays ?? 7,
   };
-}
-
-function envDays(env: Env, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(name, `not a positive number of days: ${raw}`);
-  return n;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);

@@ -4,7 +4,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';
-import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
+import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
 import { type Harness, startToolvault } from '../support/toolvault.js';
 
 /**
@@ -38,16 +38,7 @@ describe('admin dashboard in a browser', () => {
     tv = await startToolvault({
       clock,
       env: { TOOLVAULT_ADMIN_KEY: ADMIN_KEY },
-      providers: {
-        demo: {
-          type: 'oidc',
-          displayName: 'Demo OIDC',
-          issuer: as.issuer,
-          clientId: as.clientId,
-          clientSecret: as.clientSecret,
-          apiBaseUrl: as.issuer,
-        },
-      },
+      providers: asDemoProvider(as, { displayName: 'Demo OIDC' }),
     });
     await as.setRedirectUris([`${tv.url}/oauth/callback`]);
     const act = (u: string) =>

@@ -9,7 +9,7 @@ import { completeConsent } from '../support/browser.js';
 import { freePort } from '../support/cli.js';
 import { type HttpServerProcess, runCli, spawnHttpServer } from '../support/cli-server.js';
 import { connectHttpClient, type HttpClient, INIT } from '../support/hosted.js';
-import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
+import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
 import { sc } from '../support/toolvault.js';
 
 /**
@@ -50,15 +50,7 @@ describe('two API keys on one hosted toolvault', () => {
     writeFileSync(
       env['TOOLVAULT_CONFIG']!,
       JSON.stringify({
-        providers: {
-          demo: {
-            type: 'oidc',
-            issuer: as.issuer,
-            clientId: as.clientId,
-            clientSecret: as.clientSecret,
-            apiBaseUrl: as.issuer,
-          },
-        },
+        providers: asDemoProvider(as),
       }),
     );
     const [a, b] = await Promise.all([

@@ -12,7 +12,7 @@ import { completeConsent } from '../support/browser.js';
 import { freePort } from '../support/cli.js';
 import { type HttpServerProcess, spawnHttpServer } from '../support/cli-server.js';
 import { connectHttpClient, type HttpClient } from '../support/hosted.js';
-import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
+import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
 import { createTestSchema, pgUnavailable, type TestSchema } from '../support/postgres.js';
 import { sc } from '../support/toolvault.js';
 
@@ -99,15 +99,7 @@ describe.each([
     writeFileSync(
       config,
       JSON.stringify({
-        providers: {
-          demo: {
-            type: 'oidc',
-            issuer: as.issuer,
-            clientId: as.clientId,
-            clientSecret: as.clientSecret,
-            apiBaseUrl: as.issuer,
-          },
-        },
+        providers: asDemoProvider(as),
       }),
     );
     const store = await vault.open();

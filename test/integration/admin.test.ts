@@ -3,7 +3,7 @@ import type { ConnectionRow } from '../../src/auth/store/types.js';
 import { AdminAuth, LoginThrottle } from '../../src/server/admin-auth.js';
 import { completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';
-import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
+import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
 import { type Harness, startToolvault } from '../support/toolvault.js';
 
 /**
@@ -65,15 +65,7 @@ describe('/admin', () => {
       clock,
       fetch: gated,
       env: { TOOLVAULT_ADMIN_KEY: ADMIN_KEY },
-      providers: {
-        demo: {
-          type: 'oidc',
-          issuer: as.issuer,
-          clientId: as.clientId,
-          clientSecret: as.clientSecret,
-          apiBaseUrl: as.issuer,
-        },
-      },
+      providers: asDemoProvider(as),
     });
     await as.setRedirectUris([`${tv.url}/oauth/callback`]);
     await connect('alice');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';
-import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
+import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
 import { type Harness, startToolvault } from '../support/toolvault.js';
 import { createWire, type Wire } from '../support/wire.js';
 
@@ -39,16 +39,7 @@ describe('client secret rotation with rollback', () => {
     tv = await startToolvault({
       clock,
       fetch: wire.fetch,
-      providers: {
-        demo: {
-          type: 'oidc',
-          issuer: as.issuer,
-          clientId: as.clientId,
-          clientSecret: NEW,
-          previousClientSecret: OLD,
-          apiBaseUrl: as.issuer,
-        },
-      },
+      providers: asDemoProvider(as, { clientSecret: NEW, previousClientSecret: OLD }),
     });
     await as.setRedirectUris([`${tv.url}/oauth/callback`]);
   });

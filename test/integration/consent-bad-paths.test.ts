@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Browser, completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';
-import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
+import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
 import { type Harness, sc, startToolvault } from '../support/toolvault.js';
 
 /**
@@ -17,15 +17,7 @@ describe('consent flow bad paths', () => {
     as = await startOidcServer();
     tv = await startToolvault({
       clock,
-      providers: {
-        demo: {
-          type: 'oidc',
-          issuer: as.issuer,
-          clientId: as.clientId,
-          clientSecret: as.clientSecret,
-          apiBaseUrl: as.issuer,
-        },
-      },
+      providers: asDemoProvider(as),
     });
     await as.setRedirectUris([`${tv.url}/oauth/callback`]);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeConsent } from '../support/browser.js';
-import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
+import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
 import { type Harness, sc, startToolvault } from '../support/toolvault.js';
 
 describe('consent through a generic OIDC provider', () => {
@@ -10,15 +10,7 @@ describe('consent through a generic OIDC provider', () => {
   beforeAll(async () => {
     as = await startOidcServer();
     tv = await startToolvault({
-      providers: {
-        demo: {
-          type: 'oidc',
-          issuer: as.issuer,
-          clientId: as.clientId,
-          clientSecret: as.clientSecret,
-          apiBaseUrl: as.issuer,
-        },
-      },
+      providers: asDemoProvider(as),
     });
     await as.setRedirectUris([`${tv.url}/oauth/callback`]);
   });

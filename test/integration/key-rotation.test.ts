@@ -13,7 +13,7 @@ import type { TokenSet } from '../../src/providers/types.js';
 import { rotateKeys } from '../../src/server/commands/keys.js';
 import { completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';
-import { type OidcServer, startOidcServer } from '../support/oidc-server.js';
+import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
 import { spawnWorker } from '../support/processes.js';
 import { connect, grant, MINUTE, newConsent, T0 } from '../support/store-fixtures.js';
 import { startToolvault } from '../support/toolvault.js';
@@ -170,15 +170,7 @@ describe('keys rotate while the server serves', () => {
     const tv = await startToolvault({
       clock,
       keyFile: true,
-      providers: {
-        demo: {
-          type: 'oidc',
-          issuer: as.issuer,
-          clientId: as.clientId,
-          clientSecret: as.clientSecret,
-          apiBaseUrl: as.issuer,
-        },
-      },
+      providers: asDemoProvider(as),
     });
     const revoked: string[] = [];
     as.provider.on('grant.revoked', (_ctx: unknown, id: string) => revoked.push(id));

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type Provider from 'oidc-provider';
 import { type Clock, systemClock } from '../../src/clock.js';
+import type { ProviderConfig } from '../../src/config.js';
 import {
   type AuthorizationServerOptions,
   createAuthorizationServer,
@@ -253,4 +254,24 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * toolvault's configuration for `as` as the provider `demo`: a generic OIDC provider whose userinfo the
+ * `demo_whoami` tool calls, so a test drives the whole token path (refresh, rotation, reuse detection).
+ */
+export function asDemoProvider(
+  as: Pick<OidcServer, 'issuer' | 'clientId' | 'clientSecret'>,
+  extra: Partial<ProviderConfig> = {},
+): { demo: ProviderConfig } {
+  return {
+    demo: {
+      type: 'oidc',
+      issuer: as.issuer,
+      clientId: as.clientId,
+      clientSecret: as.clientSecret,
+      apiBaseUrl: as.issuer,
+      ...extra,
+    },
+  };
 }
