@@ -2,12 +2,24 @@ import type { PgDb } from './postgres-db.js';
 import { type AuditMethods, type AuditRow, toAudit } from './sqlite-audit.js';
 import type { ResealMethods } from './sqlite-reseal.js';
 import { toBuffer } from './sqlite-rows.js';
-import type { SealedRef } from './types.js';
+import type { NewAuditRecord, SealedRef } from './types.js';
 
 /** The operators' half of the PostgreSQL store: the audit trail and what key rotation needs. */
 
 const INSERT_AUDIT = `INSERT INTO audit (at, user_id, tool, provider, status, kind, duration_ms, correlation_id)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`;
+
+/** An audit record's column values, in INSERT_AUDIT's order. */
+const auditValues = (a: NewAuditRecord): unknown[] => [
+  a.at,
+  a.userId,
+  a.tool,
+  a.provider,
+  a.status,
+  a.kind,
+  Math.max(0, Math.round(a.durationMs)),
+  a.correlationId,
+];
 
 export function pgAuditMethods(db: PgDb): AuditMethods {
   return {
@@ -17,16 +29,7 @@ export function pgAuditMethods(db: PgDb): AuditMethods {
       const params: unknown[] = [];
       const rows = records.map((a) => {
         const base = params.length;
-        params.push(
-          a.at,
-          a.userId,
-          a.tool,
-          a.provider,
-          a.status,
-          a.kind,
-          Math.max(0, Math.round(a.durationMs)),
-          a.correlationId,
-        );
+        params.push(...auditValues(a));
         return `(${Array.from({ length: 8 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
       });
       await db.run(
@@ -36,16 +39,7 @@ export function pgAuditMethods(db: PgDb): AuditMethods {
     },
 
     async appendAudit(a) {
-      const row = await db.one<AuditRow>(INSERT_AUDIT, [
-        a.at,
-        a.userId,
-        a.tool,
-        a.provider,
-        a.status,
-        a.kind,
-        Math.max(0, Math.round(a.durationMs)),
-        a.correlationId,
-      ]);
+      const row = await db.one<AuditRow>(INSERT_AUDIT, auditValues(a));
       if (row === undefined) throw new Error('audit insert returned no row');
       return toAudit(row);
     },

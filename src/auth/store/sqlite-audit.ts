@@ -1,5 +1,5 @@
 import type { StatementCache } from './sqlite-rows.js';
-import type { AuditRecord, Store } from './types.js';
+import type { AuditRecord, NewAuditRecord, Store } from './types.js';
 
 /** The audit trail half of the SQLite store: one row per tool call. */
 export type AuditMethods = Pick<Store, 'appendAudit' | 'appendAudits' | 'listAudit'>;
@@ -35,37 +35,30 @@ export const toAudit = (r: AuditRow): AuditRecord => ({
 const INSERT_ONLY = `INSERT INTO audit (at, user_id, tool, provider, status, kind, duration_ms, correlation_id)
   VALUES (@at, @user_id, @tool, @provider, @status, @kind, @duration_ms, @correlation_id)`;
 
+const auditParams = (a: NewAuditRecord) => ({
+  at: a.at,
+  user_id: a.userId,
+  tool: a.tool,
+  provider: a.provider,
+  status: a.status,
+  kind: a.kind,
+  duration_ms: Math.max(0, Math.round(a.durationMs)),
+  correlation_id: a.correlationId,
+});
+
 export function auditMethods(s: StatementCache): AuditMethods {
   return {
     async appendAudits(records) {
       const insert = s.get(INSERT_ONLY);
       s.immediate(() => {
         for (const a of records) {
-          insert.run({
-            at: a.at,
-            user_id: a.userId,
-            tool: a.tool,
-            provider: a.provider,
-            status: a.status,
-            kind: a.kind,
-            duration_ms: Math.max(0, Math.round(a.durationMs)),
-            correlation_id: a.correlationId,
-          });
+          insert.run(auditParams(a));
         }
       });
     },
 
     async appendAudit(a) {
-      const row = s.get<AuditRow>(INSERT).get({
-        at: a.at,
-        user_id: a.userId,
-        tool: a.tool,
-        provider: a.provider,
-        status: a.status,
-        kind: a.kind,
-        duration_ms: Math.max(0, Math.round(a.durationMs)),
-        correlation_id: a.correlationId,
-      });
+      const row = s.get<AuditRow>(INSERT).get(auditParams(a));
       if (row === undefined) throw new Error('audit insert returned no row');
       return toAudit(row);
     },
