@@ -1,23 +1,25 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError } from './errors.js';
-import { COMMANDS } from './server/commands/index.js';
+import { COMMANDS, usageLines } from './server/commands/index.js';
 
 /** Entry point: `toolvault <command> [options]`. Usage errors exit 2, runtime failures 1. */
 
-const usage = (): string => `usage:\n${COMMANDS.map((c) => `  ${c.usage}`).join('\n')}\n`;
+const usage = async (): Promise<string> =>
+  `usage:\n${(await usageLines()).map((u) => `  ${u}`).join('\n')}\n`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stderr.write(usage());
+    process.stderr.write(await usage());
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    process.stderr.write(`toolvault: unknown command "${name}"\n${usage()}`);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
+    process.stderr.write(`toolvault: unknown command "${name}"\n${await usage()}`);
     return 2;
   }
+  const command = await entry.load();
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {

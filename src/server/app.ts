@@ -33,14 +33,15 @@ import { TOOLS } from '../tools/registry.js';
 import { adminRouter } from './admin.js';
 import { toolCallRecorder } from './audit.js';
 import { createDemo, type Demo } from './demo.js';
-import { createMcpServer } from './mcp.js';
+import { createMcpServer, type McpRuntime } from './mcp.js';
 import { Metrics, metricsHandler } from './metrics.js';
 import { WebhookSender } from './webhooks.js';
 import { createWebApp, finishWebApp } from './web.js';
+import { VERSION } from '../version.js';
 
 /** The composition root: one place that builds every part from the configuration. */
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 export interface AppOptions {
   clock?: Clock;
@@ -78,6 +79,8 @@ export interface App {
    * middleware put on `req.auth`); the default serves the configured local user (stdio).
    */
   newMcpServer(userOf?: (authInfo: { extra?: Record<string, unknown> } | undefined) => string): Server;
+  /** What MCP tool calls need from this app (for a server created before the app, see stdio.ts). */
+  runtime(): McpRuntime;
   /** Writes the audit rows of calls that just finished (they are written right after each result). */
   flushAudit(): Promise<void>;
   close(): Promise<void>;
@@ -217,6 +220,12 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   let http: HttpServer | undefined;
 
   let ready: Promise<unknown> = Promise.resolve();
+  const runtime: McpRuntime = {
+    services,
+    log,
+    onToolCall: (r) => recordToolCall.record(r),
+    now: () => clock.now(),
+  };
   const listenNow = async ({
     tolerateInUse = false,
   }: {
@@ -281,15 +290,15 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       return createMcpServer({
         tools: TOOLS,
         toolNames: config.toolNames,
-        services,
-        log,
         version: VERSION,
         userOf: (authInfo) => userOf(authInfo),
-        onToolCall: (r) => recordToolCall.record(r),
-        now: () => clock.now(),
-        ready: () => ready,
+        runtime: async () => {
+          await ready;
+          return runtime;
+        },
       });
     },
+    runtime: () => runtime,
 
     flushAudit: () => recordToolCall.flush(),
     async close() {

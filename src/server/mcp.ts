@@ -8,7 +8,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ConsentProblem } from '../auth/consent.js';
+import { ConsentProblem } from '../auth/consent-problem.js';
 import type { Logger } from '../log.js';
 import { correlationId, withLogContext } from '../log-context.js';
 import type { ToolContext, ToolDefinition, ToolServices } from '../tools/define.js';
@@ -26,20 +26,27 @@ export type ToolNameStyle = 'underscore' | 'dotted';
 export const servedName = (name: string, style: ToolNameStyle): string =>
   style === 'dotted' ? name : name.replaceAll('.', '_');
 
+/** What tool calls need from the running app; tools/list needs none of it. */
+export interface McpRuntime {
+  services: ToolServices;
+  log: Logger;
+  /** Told about every finished call (audit trail, metrics); awaited, and never fails the call. */
+  onToolCall?: (record: ToolCallRecord) => Promise<void>;
+  /** Wall time of calls for the audit trail (the app's clock). */
+  now?: () => number;
+}
+
 export interface McpServerOptions {
   tools: readonly ToolDefinition[];
   toolNames: ToolNameStyle;
-  services: ToolServices;
-  log: Logger;
   version: string;
   /** Who is calling this request (stdio: the configured user; HTTP: from the request's auth info). */
   userOf: (authInfo: { extra?: Record<string, unknown> } | undefined) => string;
-  /** Told about every finished call (audit trail, metrics); awaited, and never fails the call. */
-  onToolCall?: (record: ToolCallRecord) => Promise<void>;
-  /** Resolves once the server can run tools (web listener bound, demo provider up); tools/list never waits. */
-  ready?: () => Promise<unknown>;
-  /** Wall time of calls for the audit trail (the app's clock). */
-  now?: () => number;
+  /**
+   * Resolves once the server can run tools (vault open, web listener bound, demo provider up). Only tool
+   * calls wait for it, so an agent's initialize and tools/list are answered while the app is still starting.
+   */
+  runtime: () => Promise<McpRuntime>;
 }
 
 function describe(tool: ToolDefinition, style: ToolNameStyle): Tool {
@@ -84,20 +91,20 @@ export function createMcpServer(opts: McpServerOptions): Server {
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
-    await opts.ready?.();
+    const rt = await opts.runtime();
     const tool = byName.get(req.params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
     const userId = opts.userOf(extra.authInfo);
     // One correlation id per call: on every log line and event it causes, in its audit record, and in the
     // reference an internal error shows the user.
     const callId = correlationId('call');
-    const at = opts.now?.() ?? Date.now();
+    const at = rt.now?.() ?? Date.now();
     const started = performance.now();
     const finish = async (r: ToolResult): Promise<CallToolResult> => {
       const s = r.structured;
       const kind = s['kind'] ?? s['reason'];
       const provider = tool.provider ?? s['provider'];
-      await opts.onToolCall?.({
+      await rt.onToolCall?.({
         at,
         userId,
         tool: tool.name,
@@ -123,7 +130,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
       const ctx: ToolContext = {
         userId,
         signal: extra.signal,
-        services: opts.services,
+        services: rt.services,
         offerLink: async (link) => {
           // URL-mode elicitation needs the client's say-so; the auth_required result is sent regardless.
           if (!server.getClientCapabilities()?.elicitation?.url) return;
@@ -135,7 +142,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
               elicitationId: link.elicitationId,
             })
             .catch((err: unknown) =>
-              opts.log.debug({ err: (err as Error).message }, 'url elicitation not completed'),
+              rt.log.debug({ err: (err as Error).message }, 'url elicitation not completed'),
             );
         },
       };
@@ -146,7 +153,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
           return errorResult(err.code, err.message);
         }
         // The SDK would send a thrown message to the model as is; unknown errors get a reference instead.
-        opts.log.error(
+        rt.log.error(
           {
             ref: callId,
             tool: tool.name,

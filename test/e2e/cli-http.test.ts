@@ -127,6 +127,8 @@ describe('the built CLI over streamable HTTP', () => {
     const tv = await spawnStdio({ port, env: { TOOLVAULT_MASTER_KEY: env.TOOLVAULT_MASTER_KEY } });
     const { tools } = await tv.client.listTools();
     expect(tools.length).toBeGreaterThan(0);
+    // A tool call waits for start-up to finish, by which time the port problem has been logged.
+    expect(sc(await tv.call('auth_status')).status).toBe('ok');
     expect(tv.stderr()).toContain('web listener unavailable');
     await tv.close();
   });

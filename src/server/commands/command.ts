@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
-import { loadConfig } from '../../config.js';
-import { type App, createApp } from '../app.js';
+import { type Config, loadConfig } from '../../config.js';
+import type { App } from '../app.js';
 
 /**
  * A CLI command is data plus one function, like a tool: its name, usage line, parseArgs options, and `run`.
@@ -17,8 +17,8 @@ export const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
-/** Opens toolvault with the environment's configuration and the common --host/--port/--user options. */
-export async function openApp(o: { host?: unknown; port?: unknown; user?: unknown }): Promise<App> {
+/** The environment's configuration with the common --host/--port/--user options applied. */
+export function configFor(o: { host?: unknown; port?: unknown; user?: unknown }): Config {
   let port: number | undefined;
   if (typeof o.port === 'string') {
     port = Number(o.port);
@@ -30,6 +30,14 @@ export async function openApp(o: { host?: unknown; port?: unknown; user?: unknow
     ...(port !== undefined ? { port } : {}),
   });
   if (typeof o.user === 'string') config.user = o.user;
+  return config;
+}
+
+/** Opens toolvault with the environment's configuration and the common --host/--port/--user options. */
+export async function openApp(o: { host?: unknown; port?: unknown; user?: unknown }): Promise<App> {
+  const config = configFor(o);
+  // Loaded here, not at the top: the whole app is a third of a cold start (see serveStdio).
+  const { createApp } = await import('../app.js');
   return createApp(config);
 }
 

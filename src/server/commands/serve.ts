@@ -1,6 +1,6 @@
 import type { App } from '../app.js';
 import { serveStdio } from '../stdio.js';
-import { type Command, say, withApp } from './command.js';
+import { type Command, configFor, say, withApp } from './command.js';
 
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
@@ -50,9 +50,12 @@ export const serve: Command = {
       console.info = console.error; // eslint-disable-line no-console
       console.debug = console.error; // eslint-disable-line no-console
     }
+    if (o['stdio']) {
+      await serveStdio(configFor(o));
+      return 0;
+    }
     return withApp(o, async (app) => {
-      if (o['stdio']) await serveStdio(app);
-      else await serveHttp(app);
+      await serveHttp(app);
       return 0;
     });
   },
