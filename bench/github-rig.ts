@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { ProviderConfig } from '../src/config.js';
 import { type GitHubFake, type GitHubFakeOptions, startGitHubFake } from '../test/fakes/github.js';
+import { githubConfig } from '../test/support/action-rig.js';
 import { completeConsent } from '../test/support/browser.js';
 import { spawnNode } from './processes.js';
 
@@ -30,16 +30,8 @@ export interface GitHubRig {
   close(): Promise<void>;
 }
 
-export function githubProviderConfig(fake: GitHubFake): ProviderConfig {
-  return {
-    clientId: fake.clientId,
-    clientSecret: fake.clientSecret,
-    authorizeUrl: `${fake.url}/login/oauth/authorize`,
-    tokenUrl: `${fake.url}/login/oauth/access_token`,
-    revokeUrl: `${fake.url}/applications/{client_id}/grant`,
-    apiBaseUrl: fake.url,
-  };
-}
+/** toolvault's provider configuration pointing at the fake (the same one the tool tests use). */
+export const githubProviderConfig = githubConfig;
 
 export async function startGitHubRig(o: GitHubFakeOptions = {}): Promise<GitHubRig> {
   // Rate limits sized for benchmarks: the fake's 5000/h would answer 403 part way through a run.

@@ -235,7 +235,15 @@ async function storeGrant(
       : {};
   let id = before?.id ?? randomUUID();
   for (let attempt = 0; ; attempt++) {
-    const write = grantWrite(p, grant, c.scopes, now, d.vault.sealTokens(id, grant.tokens));
+    const write = grantWrite(
+      p,
+      grant,
+      c.scopes,
+      now,
+      d.vault.sealTokens(id, grant.tokens),
+      undefined,
+      d.random,
+    );
     try {
       const row = await store.completeConsent(c.authId, id, write, now);
       await store.appendEvent({

@@ -45,6 +45,8 @@ export interface ConsentDeps {
   publicUrl: () => string;
   /** For the probe that names the account when a token response does not (GitHub). */
   fetch?: typeof fetch;
+  /** Jitter of the first refresh due time (default Math.random). */
+  random?: () => number;
 }
 
 /** What the user chose on the account-switch page. */

@@ -48,6 +48,8 @@ export interface AppOptions {
   fetch?: typeof fetch;
   log?: Logger;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Jitter source for due times and backoff; tests pass a seeded one so long simulations replay exactly. */
+  random?: () => number;
 }
 
 export interface App {
@@ -131,6 +133,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log,
     publicUrl: () => publicUrl,
     ...fetchOpt,
+    ...(opts.random ? { random: opts.random } : {}),
   });
   const connections = new ConnectionService({ vault, providers, oauth, clock, log, ...fetchOpt });
   // Alert episodes (one alert per episode, `recovered` at its end), shared by every part that raises them.
@@ -143,6 +146,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log,
     episodes,
     ...fetchOpt,
+    ...(opts.random ? { random: opts.random } : {}),
   });
   const access = new AccessBroker({
     vault,

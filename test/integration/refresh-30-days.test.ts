@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenFault } from '../support/oidc-server.js';
 import { type Rig, startRig } from '../support/refresh-rig.js';
+import { prng } from '../support/prng.js';
 
 /**
  * Thirty simulated days of hourly access tokens against a real oidc-provider (rotation and reuse detection on),
@@ -15,25 +16,13 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-/** mulberry32: a small seeded PRNG, so a failure replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('30 days of hourly tokens', () => {
   let rig: Rig;
   // Two connections: ~1,400 real refreshes through oidc-provider (~3–4 ms each) is what fits in the budget.
   const users = ['ada', 'cy'];
   const revoked = 'cy';
   beforeAll(async () => {
-    rig = await startRig({ accessTokenTtlSec: 3600 });
+    rig = await startRig({ accessTokenTtlSec: 3600, random: prng(7) });
     for (const u of users) await rig.connect(u);
   });
   afterAll(() => rig?.close());

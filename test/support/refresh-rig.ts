@@ -50,6 +50,8 @@ export interface RigOptions {
   env?: Record<string, string>;
   /** More of the demo provider's declaration (token lifetimes, rotation, reuse grace, idle limit). */
   demo?: Partial<ProviderConfig>;
+  /** Jitter source for toolvault (due times, backoff); seeded where a run must replay exactly. */
+  random?: () => number;
 }
 
 export async function startRig(o: RigOptions = {}): Promise<Rig> {
@@ -73,6 +75,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const tv = await startToolvault({
     clock,
     fetch: wire.fetch,
+    ...(o.random ? { random: o.random } : {}),
     ...(o.home ? { home: o.home } : {}),
     ...(o.masterKey ? { masterKey: o.masterKey } : {}),
     ...(o.env ? { env: o.env } : {}),

@@ -30,6 +30,8 @@ export interface HarnessOptions {
   keyFile?: boolean;
   /** Every outbound request toolvault makes (token endpoint, API, probes), e.g. an instrumented fetch. */
   fetch?: typeof fetch;
+  /** Jitter source (due times, backoff); seeded in long simulations so they replay exactly. */
+  random?: () => number;
 }
 
 export interface Harness {
@@ -69,6 +71,7 @@ export async function startToolvault(o: HarnessOptions = {}): Promise<Harness> {
     log,
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.fetch ? { fetch: o.fetch } : {}),
+    ...(o.random ? { random: o.random } : {}),
     env: o.keyFile ? {} : { TOOLVAULT_MASTER_KEY: masterKey },
   });
   const url = await app.listen();
