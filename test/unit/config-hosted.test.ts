@@ -1,26 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configDir, configErrorField, withConfigFile } from '../support/config-fixtures.js';
 import { FakeClock } from '../support/clock.js';
 import { loadConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
 import { RateLimiter } from '../../src/server/rate-limit.js';
-
-const dir = () => mkdtempSync(join(tmpdir(), 'toolvault-config-'));
-const fieldOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.field;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('hosted-mode configuration', () => {
   it('defaults to SQLite, sessions, no JWT issuer, 600 requests a minute per caller', () => {
-    const c = loadConfig({}, {}, dir());
+    const c = loadConfig({}, {}, configDir());
     expect(c.databaseUrl).toBeUndefined();
     expect(c.jwt).toBeUndefined();
     expect(c.http).toEqual({
@@ -33,19 +19,14 @@ describe('hosted-mode configuration', () => {
   });
 
   it('reads the environment first, then the file', () => {
-    const d = dir();
-    const f = join(d, 'toolvault.config.json');
-    writeFileSync(
-      f,
-      JSON.stringify({
-        databaseUrl: 'postgres://file/db',
-        http: { stateless: false, allowedOrigins: ['https://a.example'], maxBodyBytes: 2048 },
-        jwt: { issuer: 'https://idp.example', audience: 'api://toolvault' },
-      }),
-    );
+    const file = withConfigFile({
+      databaseUrl: 'postgres://file/db',
+      http: { stateless: false, allowedOrigins: ['https://a.example'], maxBodyBytes: 2048 },
+      jwt: { issuer: 'https://idp.example', audience: 'api://toolvault' },
+    });
     const c = loadConfig(
       {
-        TOOLVAULT_CONFIG: f,
+        ...file,
         TOOLVAULT_DATABASE_URL: 'postgres://env/db',
         TOOLVAULT_HTTP_STATELESS: '1',
         TOOLVAULT_ALLOWED_ORIGINS: 'https://App.example:8443/, https://b.example',
@@ -54,7 +35,7 @@ describe('hosted-mode configuration', () => {
         TOOLVAULT_JWT_USER_CLAIM: 'email',
       },
       {},
-      d,
+      configDir(),
     );
     expect(c.databaseUrl).toBe('postgres://env/db');
     expect(c.http).toEqual({
@@ -73,16 +54,16 @@ describe('hosted-mode configuration', () => {
   });
 
   it('names the field of a bad value', () => {
-    expect(fieldOf(() => loadConfig({ TOOLVAULT_ALLOWED_ORIGINS: 'evil' }, {}, dir()))).toBe(
+    expect(configErrorField(() => loadConfig({ TOOLVAULT_ALLOWED_ORIGINS: 'evil' }, {}, configDir()))).toBe(
       'TOOLVAULT_ALLOWED_ORIGINS',
     );
-    expect(fieldOf(() => loadConfig({ TOOLVAULT_HTTP_STATELESS: 'yes' }, {}, dir()))).toBe(
+    expect(configErrorField(() => loadConfig({ TOOLVAULT_HTTP_STATELESS: 'yes' }, {}, configDir()))).toBe(
       'TOOLVAULT_HTTP_STATELESS',
     );
-    expect(fieldOf(() => loadConfig({ TOOLVAULT_RATE_LIMIT_PER_MINUTE: '-1' }, {}, dir()))).toBe(
-      'TOOLVAULT_RATE_LIMIT_PER_MINUTE',
-    );
-    expect(fieldOf(() => loadConfig({ TOOLVAULT_JWT_ISSUER: 'not a url' }, {}, dir()))).toBe(
+    expect(
+      configErrorField(() => loadConfig({ TOOLVAULT_RATE_LIMIT_PER_MINUTE: '-1' }, {}, configDir())),
+    ).toBe('TOOLVAULT_RATE_LIMIT_PER_MINUTE');
+    expect(configErrorField(() => loadConfig({ TOOLVAULT_JWT_ISSUER: 'not a url' }, {}, configDir()))).toBe(
       'TOOLVAULT_JWT_ISSUER',
     );
   });

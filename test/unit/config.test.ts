@@ -1,31 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configDir, configErrorField, withConfigFile } from '../support/config-fixtures.js';
 import { loadConfig } from '../../src/config.js';
-import { ConfigError } from '../../src/errors.js';
 import { buildProviders } from '../../src/providers/registry.js';
-
-const dir = () => mkdtempSync(join(tmpdir(), 'toolvault-config-'));
-function withFile(json: unknown): Record<string, string> {
-  const d = dir();
-  const f = join(d, 'toolvault.config.json');
-  writeFileSync(f, typeof json === 'string' ? json : JSON.stringify(json));
-  return { TOOLVAULT_CONFIG: f };
-}
-const fieldOf = (fn: () => unknown): string => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.field;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('configuration', () => {
   it('defaults to the embedded setup', () => {
-    const c = loadConfig({}, {}, dir());
+    const c = loadConfig({}, {}, configDir());
     expect(c).toMatchObject({
       host: '127.0.0.1',
       port: 8787,
@@ -39,14 +19,14 @@ describe('configuration', () => {
   });
 
   it('lets the environment win over the file', () => {
-    const env = { ...withFile({ port: 9000, user: 'file-user' }), TOOLVAULT_PORT: '9100' };
-    const c = loadConfig(env, {}, dir());
+    const env = { ...withConfigFile({ port: 9000, user: 'file-user' }), TOOLVAULT_PORT: '9100' };
+    const c = loadConfig(env, {}, configDir());
     expect(c.port).toBe(9100);
     expect(c.user).toBe('file-user');
   });
 
   it('reads provider credentials from env shorthands', () => {
-    const c = loadConfig({ SLACK_CLIENT_ID: 'id1', SLACK_CLIENT_SECRET: 's1' }, {}, dir());
+    const c = loadConfig({ SLACK_CLIENT_ID: 'id1', SLACK_CLIENT_SECRET: 's1' }, {}, configDir());
     expect(c.providers['slack']).toEqual({ clientId: 'id1', clientSecret: 's1' });
   });
 
@@ -56,7 +36,7 @@ describe('configuration', () => {
     [{ TOOLVAULT_TOOL_NAMES: 'camel' }, 'TOOLVAULT_TOOL_NAMES'],
     [{ TOOLVAULT_CONFIG: '/nonexistent/toolvault.json' }, 'TOOLVAULT_CONFIG'],
   ])('fails naming the bad variable %j', (env, field) => {
-    expect(fieldOf(() => loadConfig(env, {}, dir()))).toBe(field);
+    expect(configErrorField(() => loadConfig(env, {}, configDir()))).toBe(field);
   });
 
   it.each([
@@ -66,19 +46,19 @@ describe('configuration', () => {
     [{ toolNames: 'x' }, 'toolNames'],
     ['{ not json', 'TOOLVAULT_CONFIG'],
   ])('fails naming the bad field in the file %j', (json, field) => {
-    expect(fieldOf(() => loadConfig(withFile(json), {}, dir()))).toBe(field);
+    expect(configErrorField(() => loadConfig(withConfigFile(json), {}, configDir()))).toBe(field);
   });
 
   it('names the missing endpoint of a generic provider', () => {
     const c = loadConfig(
-      withFile({
+      withConfigFile({
         providers: {
           corp: { type: 'oauth2', clientId: 'a', clientSecret: 'b', authorizeUrl: 'https://x/a' },
         },
       }),
       {},
-      dir(),
+      configDir(),
     );
-    expect(fieldOf(() => buildProviders(c))).toBe('providers.corp.tokenUrl');
+    expect(configErrorField(() => buildProviders(c))).toBe('providers.corp.tokenUrl');
   });
 });

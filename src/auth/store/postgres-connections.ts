@@ -1,5 +1,5 @@
 import type { Queryable, PgDb } from './postgres-db.js';
-import { type ConnectionMethods, mergeDue } from './sqlite-connections.js';
+import { type ConnectionMethods, mergeDue, patchedColumns } from './sqlite-connections.js';
 import { type ConnectionRecord, toBuffer, toConnection } from './sqlite-rows.js';
 import type { ConnectionPatch, ConnectionRow, GrantWrite } from './types.js';
 
@@ -65,26 +65,20 @@ async function patchRow(
   const current = await q.one<ConnectionRecord>('SELECT * FROM connections WHERE id = $1 FOR UPDATE', [id]);
   if (current === undefined) return null;
   if (expectedVersion !== undefined && current.version !== expectedVersion) return null;
-  const state = patch.state ?? current.state;
-  const lastError =
-    patch.lastError === undefined
-      ? current.last_error
-      : patch.lastError === null
-        ? null
-        : JSON.stringify(patch.lastError);
+  const c = patchedColumns(current, patch);
   return one(
     await q.one<ConnectionRecord>(UPDATE_PATCH, [
       id,
-      state,
-      lastError,
-      patch.failureStreak ?? current.failure_streak,
-      patch.refreshDueAt === undefined ? current.refresh_due_at : patch.refreshDueAt,
-      patch.lastUsedAt ?? current.last_used_at,
-      patch.scopes === undefined ? current.scopes : JSON.stringify(patch.scopes),
-      state === current.state ? 0 : 1,
+      c.state,
+      c.last_error,
+      c.failure_streak,
+      c.refresh_due_at,
+      c.last_used_at,
+      c.scopes,
+      c.bump,
       now,
-      patch.nextCheckAt === undefined ? (current.next_check_at ?? null) : patch.nextCheckAt,
-      patch.refreshLostAt === undefined ? (current.refresh_lost_at ?? null) : patch.refreshLostAt,
+      c.next_check_at,
+      c.refresh_lost_at,
     ]),
   );
 }

@@ -57,6 +57,32 @@ const UPDATE_PATCH = `UPDATE connections SET
     version = version + @bump, updated_at = @now
   WHERE id = @id RETURNING *`;
 
+/**
+ * The columns a patch writes, from the row as it is: an absent field keeps the column, `null` clears it, and
+ * `bump` is 1 when the state changes (the version fence moves only then). Shared with PostgreSQL so both
+ * stores read a patch the same way.
+ */
+export function patchedColumns(current: ConnectionRecord, patch: ConnectionPatch) {
+  const state = patch.state ?? current.state;
+  return {
+    state,
+    bump: state === current.state ? 0 : 1,
+    last_error:
+      patch.lastError === undefined
+        ? current.last_error
+        : patch.lastError === null
+          ? null
+          : JSON.stringify(patch.lastError),
+    failure_streak: patch.failureStreak ?? current.failure_streak,
+    refresh_due_at: patch.refreshDueAt === undefined ? current.refresh_due_at : patch.refreshDueAt,
+    last_used_at: patch.lastUsedAt ?? current.last_used_at,
+    scopes: patch.scopes === undefined ? current.scopes : JSON.stringify(patch.scopes),
+    next_check_at: patch.nextCheckAt === undefined ? (current.next_check_at ?? null) : patch.nextCheckAt,
+    refresh_lost_at:
+      patch.refreshLostAt === undefined ? (current.refresh_lost_at ?? null) : patch.refreshLostAt,
+  };
+}
+
 /** When a row is due: the earlier of its refresh and check times. */
 function dueAt(r: ConnectionRow): number {
   return Math.min(r.refreshDueAt ?? Number.POSITIVE_INFINITY, r.nextCheckAt ?? Number.POSITIVE_INFINITY);
@@ -130,29 +156,7 @@ export function connectionMethods(s: StatementCache): ConnectionMethods {
         const current = byId(id);
         if (current === undefined) return null;
         if (expectedVersion !== undefined && current.version !== expectedVersion) return null;
-        const state = patch.state ?? current.state;
-        const lastError =
-          patch.lastError === undefined
-            ? current.last_error
-            : patch.lastError === null
-              ? null
-              : JSON.stringify(patch.lastError);
-        const row = s.get<ConnectionRecord>(UPDATE_PATCH).get({
-          id,
-          now,
-          state,
-          bump: state === current.state ? 0 : 1,
-          last_error: lastError,
-          failure_streak: patch.failureStreak ?? current.failure_streak,
-          refresh_due_at: patch.refreshDueAt === undefined ? current.refresh_due_at : patch.refreshDueAt,
-          last_used_at: patch.lastUsedAt ?? current.last_used_at,
-          scopes: patch.scopes === undefined ? current.scopes : JSON.stringify(patch.scopes),
-          next_check_at:
-            patch.nextCheckAt === undefined ? (current.next_check_at ?? null) : patch.nextCheckAt,
-          refresh_lost_at:
-            patch.refreshLostAt === undefined ? (current.refresh_lost_at ?? null) : patch.refreshLostAt,
-        });
-        return one(row);
+        return one(s.get<ConnectionRecord>(UPDATE_PATCH).get({ id, now, ...patchedColumns(current, patch) }));
       });
     },
 
