@@ -8,7 +8,7 @@ import { type BenchResult, finish, type Row } from './report.js';
 import { median, ratio, round } from './stats.js';
 
 /**
- * Cold start: from spawning `node dist/cli.js serve --stdio` to the answer to the first `tools/list`
+ * Cold start: from spawning `node dist/cli/main.js serve --stdio` to the answer to the first `tools/list`
  * (initialize, initialized, tools/list written as an agent client does), against a bare MCP SDK stdio server
  * script doing the same. The JSON-RPC is written and read raw, so no client library sits in the timing.
  * Runs alternate; figures are medians. Needs `npm run build` (npm run bench builds first).
@@ -117,13 +117,13 @@ try {
     {
       id: 'default',
       label: 'toolvault serve --stdio, out of the box (demo provider on)',
-      args: ['dist/cli.js', 'serve', '--stdio'],
+      args: ['dist/cli/main.js', 'serve', '--stdio'],
       env: tv(true, join(home, 'default')),
     },
     {
       id: 'configured',
       label: 'toolvault serve --stdio, GitHub and Slack configured, demo off',
-      args: ['dist/cli.js', 'serve', '--stdio'],
+      args: ['dist/cli/main.js', 'serve', '--stdio'],
       env: tv(false, configured),
     },
   ];

@@ -14,8 +14,8 @@ import Database from 'better-sqlite3';
 
 const root = process.env.BENCH_BUILD === 'dist' ? '../dist' : '../src';
 const ext = process.env.BENCH_BUILD === 'dist' ? 'js' : 'ts';
-const { loadConfig } = await import(`${root}/config.${ext}`);
-const { createApp } = await import(`${root}/server/app.${ext}`);
+const { loadConfig } = await import(`${root}/app/config.${ext}`);
+const { createApp } = await import(`${root}/app/app.${ext}`);
 
 const CALLS = Number(process.argv[2] ?? 1500);
 

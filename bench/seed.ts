@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { Vault } from '../src/auth/store/vault.js';
+import type { Vault } from '../src/vault/vault.js';
 
 /**
  * Bulk seeding of connections for scale runs: rows cloned from a real connection (so every column the

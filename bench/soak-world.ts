@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../src/config.js';
+import type { ProviderConfig } from '../src/app/config.js';
 import { type GitHubFake, startGitHubFake } from '../test/fakes/github.js';
 import { type SlackFake, startSlackFake } from '../test/fakes/slack.js';
 import type { FakeClock } from '../test/support/clock.js';

@@ -3,13 +3,13 @@ import { type ErrorKind, RETRYABLE } from '../errors.js';
 import type { Logger } from '../log.js';
 import { type ApiClient, createApiClient } from '../providers/api-client.js';
 import type { ApiSignal, ConfiguredProvider } from '../providers/types.js';
-import type { ConsentService, StartResult } from './consent.js';
-import type { Episodes } from './episodes.js';
-import type { Refresher } from './refresh.js';
+import type { ConsentService, StartResult } from './consent/links.js';
+import type { Episodes } from '../ops/episodes.js';
+import type { Refresher } from './refresh/refresher.js';
 import { defaultScopes, missingScopes, normalizeScopes } from './scopes.js';
 import { transition } from './states.js';
-import type { ConnectionRow } from './store/types.js';
-import type { Vault } from './store/vault.js';
+import type { ConnectionRow } from '../vault/types.js';
+import type { Vault } from '../vault/vault.js';
 
 /**
  * The path of every provider call (DESIGN, "The way a call travels"): connection state, scopes, a fresh

@@ -2,10 +2,10 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { revokeToken } from '../providers/revocation.js';
 import type { ConfiguredProvider } from '../providers/types.js';
-import { classifyTokenError } from './classify.js';
+import { classifyTokenError } from './refresh/classify.js';
 import type { OAuthClients } from './oauth-client.js';
-import type { ConnectionRow, ConnectionState } from './store/types.js';
-import type { Vault } from './store/vault.js';
+import type { ConnectionRow, ConnectionState } from '../vault/types.js';
+import type { Vault } from '../vault/vault.js';
 
 /** What `auth.status` and `toolvault status` show about a connection. Never a token. */
 export interface ConnectionView {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { IdempotencyRecord, Store } from './store/types.js';
+import type { IdempotencyRecord, Store } from '../vault/types.js';
 
 /**
  * Idempotent writes under a caller's key (DESIGN: "a write is retried only when the provider provably did

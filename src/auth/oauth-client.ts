@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { applyDiscoveredMetadata } from '../providers/generic.js';
 import { readStandardGrant } from '../providers/standard-grant.js';
 import type { ConfiguredProvider, NormalizedGrant, TokenSet } from '../providers/types.js';
-import { classifyTokenError } from './classify.js';
+import { classifyTokenError } from './refresh/classify.js';
 
 /**
  * openid-client configured from a provider declaration: static metadata or OIDC discovery, the provider's

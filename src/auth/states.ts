@@ -1,4 +1,4 @@
-import type { ConnectionRow, ConnectionState, LastError, Store } from './store/types.js';
+import type { ConnectionRow, ConnectionState, LastError, Store } from '../vault/types.js';
 
 /**
  * The connection state machine: which moves are allowed, and the one function that makes them, so every

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyRow, Store } from '../auth/store/types.js';
+import type { ApiKeyRow, Store } from '../vault/types.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 

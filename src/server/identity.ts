@@ -1,6 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Express, NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Store } from '../auth/store/types.js';
+import type { Store } from '../vault/types.js';
 import type { Logger } from '../log.js';
 import type { ApiKeys } from './api-keys.js';
 import { apiKeyId } from './api-keys.js';

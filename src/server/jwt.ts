@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
-import type { JwtConfig } from '../config.js';
+import type { JwtConfig } from '../app/config.js';
 
 /**
  * Bearer JWTs from the deployment's identity provider, checked with jose: signature against the issuer's

@@ -8,12 +8,12 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ConsentProblem } from '../auth/consent-problem.js';
+import { ConsentProblem } from '../auth/consent/problems.js';
 import type { Logger } from '../log.js';
 import { correlationId, withLogContext } from '../log-context.js';
-import type { ToolContext, ToolDefinition, ToolServices } from '../tools/define.js';
-import { errorResult, type ToolResult } from '../tools/result.js';
-import type { ToolCallRecord } from './audit.js';
+import type { ToolContext, ToolDefinition, ToolServices } from '../tools/kit/define.js';
+import { errorResult, type ToolResult } from '../tools/kit/result.js';
+import type { ToolCallRecord } from '../ops/audit.js';
 
 /**
  * MCP wiring on the SDK's low-level Server: we keep our own tool registry so every tool is reachable by

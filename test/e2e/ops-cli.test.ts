@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadKeyRing } from '../../src/auth/store/master-key.js';
-import { createSealer } from '../../src/auth/store/seal.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
-import { Vault } from '../../src/auth/store/vault.js';
+import { loadKeyRing } from '../../src/vault/master-key.js';
+import { createSealer } from '../../src/vault/seal.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
+import { Vault } from '../../src/vault/vault.js';
 import { assertBuilt, CLI } from '../support/cli.js';
 import { connect, grant } from '../support/store-fixtures.js';
 

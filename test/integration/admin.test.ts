@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConnectionRow } from '../../src/auth/store/types.js';
-import { AdminAuth, LoginThrottle } from '../../src/server/admin-auth.js';
+import type { ConnectionRow } from '../../src/vault/types.js';
+import { AdminAuth, LoginThrottle } from '../../src/server/web/admin-auth.js';
 import { completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';
 import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventRow } from '../../src/auth/store/types.js';
+import type { EventRow } from '../../src/vault/types.js';
 import { completeConsent } from '../support/browser.js';
 import { type Rig, startRig } from '../support/refresh-rig.js';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printEvents } from '../../src/server/commands/events.js';
+import { printEvents } from '../../src/cli/events.js';
 import { type Rig, startRig } from '../support/refresh-rig.js';
 
 /**

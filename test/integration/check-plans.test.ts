@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEEP_ALIVE_FRACTION, PROBE_EVERY_MS } from '../../src/auth/plan.js';
+import { KEEP_ALIVE_FRACTION, PROBE_EVERY_MS } from '../../src/auth/refresh/plan.js';
 import { type ActionRig, startActionRig } from '../support/action-rig.js';
 import { completeConsent } from '../support/browser.js';
 import { type Rig, startRig } from '../support/refresh-rig.js';

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDoctor } from '../../src/auth/doctor.js';
-import { HealthMonitor } from '../../src/auth/heartbeat.js';
+import { runDoctor } from '../../src/ops/doctor.js';
+import { HealthMonitor } from '../../src/ops/heartbeat.js';
 import { assertBuilt, CLI } from '../support/cli.js';
 import { type Rig, startRig } from '../support/refresh-rig.js';
 

@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { rotateKeyFile } from '../../src/auth/store/key-rotation.js';
-import { decodeKeyFile, keyIdFor, loadKeyRing, MASTER_KEY_FILE } from '../../src/auth/store/master-key.js';
-import { createSealer } from '../../src/auth/store/seal.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
-import type { Store } from '../../src/auth/store/types.js';
-import { Vault } from '../../src/auth/store/vault.js';
+import { rotateKeyFile } from '../../src/vault/key-rotation.js';
+import { decodeKeyFile, keyIdFor, loadKeyRing, MASTER_KEY_FILE } from '../../src/vault/master-key.js';
+import { createSealer } from '../../src/vault/seal.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
+import type { Store } from '../../src/vault/types.js';
+import { Vault } from '../../src/vault/vault.js';
 import type { TokenSet } from '../../src/providers/types.js';
-import { rotateKeys } from '../../src/server/commands/keys.js';
+import { rotateKeys } from '../../src/cli/keys.js';
 import { completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';
 import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
@@ -270,8 +270,8 @@ describe('keys rotate with the key in the environment', () => {
     const env = { TOOLVAULT_MASTER_KEYS: `${newB64},${oldB64}` };
     const tv = await startToolvault({ home: v.home, keyFile: true });
     await tv.close({ keepHome: true });
-    const { createApp } = await import('../../src/server/app.js');
-    const { loadConfig } = await import('../../src/config.js');
+    const { createApp } = await import('../../src/app/app.js');
+    const { loadConfig } = await import('../../src/app/config.js');
     const { createLogger } = await import('../../src/log.js');
     const app = await createApp(
       loadConfig({

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SchemaTooNewError } from '../../src/auth/store/migrations.js';
-import { openPostgresStore } from '../../src/auth/store/postgres.js';
-import { NoSchemaError, PG_MIGRATIONS } from '../../src/auth/store/postgres-migrations.js';
-import { openStore } from '../../src/auth/store/open.js';
+import { SchemaTooNewError } from '../../src/vault/sqlite/migrations.js';
+import { openPostgresStore } from '../../src/vault/postgres/store.js';
+import { NoSchemaError, PG_MIGRATIONS } from '../../src/vault/postgres/migrations.js';
+import { openStore } from '../../src/app/open-store.js';
 import { createTestSchema, pgUnavailable, type TestSchema, urlForSchema } from '../support/postgres.js';
 import { describeStoreContract } from '../support/store-contract.js';
 import { connect, grant } from '../support/store-fixtures.js';

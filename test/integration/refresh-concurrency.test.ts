@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClients } from '../../src/auth/oauth-client.js';
-import { Refresher, type RefreshOutcome } from '../../src/auth/refresh.js';
+import { Refresher, type RefreshOutcome } from '../../src/auth/refresh/refresher.js';
 import { type SlackFake, startSlackFake } from '../fakes/slack.js';
 import { completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';

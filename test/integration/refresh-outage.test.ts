@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backoffMs, waitAfterFailure } from '../../src/auth/backoff.js';
+import { backoffMs, waitAfterFailure } from '../../src/auth/refresh/backoff.js';
 import { type Rig, startRig } from '../support/refresh-rig.js';
 import { sc } from '../support/toolvault.js';
 

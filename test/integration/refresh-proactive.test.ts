@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFRESH_AT_FRACTION, REFRESH_JITTER_FRACTION, grantWrite } from '../../src/auth/grant.js';
-import type { RefreshOutcome, Refresher } from '../../src/auth/refresh.js';
-import { RefreshScheduler } from '../../src/auth/scheduler.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
+import { REFRESH_AT_FRACTION, REFRESH_JITTER_FRACTION, grantWrite } from '../../src/auth/refresh/grant.js';
+import type { RefreshOutcome, Refresher } from '../../src/auth/refresh/refresher.js';
+import { RefreshScheduler } from '../../src/auth/refresh/scheduler.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
 import { createLogger } from '../../src/log.js';
 import type { ConfiguredProvider } from '../../src/providers/types.js';
 import { FakeClock } from '../support/clock.js';

@@ -6,8 +6,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/auth/store/migrations.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
+import { MIGRATIONS } from '../../src/vault/sqlite/migrations.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
 import { connect, grant } from '../support/store-fixtures.js';
 
 /** Real OS processes on one SQLite file: what a lease in a worker thread could not prove. */

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS, SchemaTooNewError } from '../../src/auth/store/migrations.js';
-import { createSealer } from '../../src/auth/store/seal.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
-import { Vault } from '../../src/auth/store/vault.js';
+import { MIGRATIONS, SchemaTooNewError } from '../../src/vault/sqlite/migrations.js';
+import { createSealer } from '../../src/vault/seal.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
+import { Vault } from '../../src/vault/vault.js';
 import { describeStoreContract } from '../support/store-contract.js';
 import { connect, grant, newConsent, T0 } from '../support/store-fixtures.js';
 

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { EventRow } from '../../src/auth/store/types.js';
+import type { EventRow } from '../../src/vault/types.js';
 import { createLogger } from '../../src/log.js';
-import { verifySignature, WebhookSender } from '../../src/server/webhooks.js';
+import { verifySignature, WebhookSender } from '../../src/ops/webhooks.js';
 import { type Rig, startRig } from '../support/refresh-rig.js';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.js';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS, migrate } from '../../src/auth/store/migrations.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
+import { MIGRATIONS, migrate } from '../../src/vault/sqlite/migrations.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
 import { connect, grant, T0 } from '../support/store-fixtures.js';
 
 /**

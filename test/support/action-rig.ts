@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect } from 'vitest';
-import type { ProviderConfig } from '../../src/config.js';
+import type { ProviderConfig } from '../../src/app/config.js';
 import { TOOLS } from '../../src/tools/registry.js';
 import { type GitHubFake, type GitHubFakeOptions, startGitHubFake } from '../fakes/github.js';
 import { type SlackFake, type SlackFakeOptions, startSlackFake } from '../fakes/slack.js';

@@ -6,11 +6,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Clock } from '../../src/clock.js';
-import { loadConfig, type ProviderConfig } from '../../src/config.js';
+import { loadConfig, type ProviderConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/log.js';
 import { ApiKeys } from '../../src/server/api-keys.js';
-import { type App, createApp } from '../../src/server/app.js';
-import { type Hosted, mountHosted } from '../../src/server/hosted.js';
+import { type App, createApp } from '../../src/app/app.js';
+import { type Hosted, mountHosted } from '../../src/app/hosted.js';
 
 /**
  * toolvault in the test process as `serve --http` assembles it (identity, rate limit, /mcp), on 127.0.0.1:0,

@@ -7,7 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
 
 const [mode, dbPath, id = '', owner = '', attemptsArg = '0'] = process.argv.slice(2);
 if (dbPath === undefined) throw new Error('usage: lease-worker <open|refresh> <db> [id owner attempts]');

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type Provider from 'oidc-provider';
 import { type Clock, systemClock } from '../../src/clock.js';
-import type { ProviderConfig } from '../../src/config.js';
+import type { ProviderConfig } from '../../src/app/config.js';
 import {
   type AuthorizationServerOptions,
   createAuthorizationServer,

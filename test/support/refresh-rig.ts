@@ -1,6 +1,6 @@
 import type { AccessResult } from '../../src/auth/access.js';
-import type { ProviderConfig } from '../../src/config.js';
-import type { ConnectionRow, EventRow } from '../../src/auth/store/types.js';
+import type { ProviderConfig } from '../../src/app/config.js';
+import type { ConnectionRow, EventRow } from '../../src/vault/types.js';
 import { completeConsent } from './browser.js';
 import { FakeClock } from './clock.js';
 import { type OidcServer, startOidcServer } from './oidc-server.js';

@@ -12,14 +12,14 @@
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AccessBroker } from '../../src/auth/access.js';
-import { ConsentService } from '../../src/auth/consent.js';
+import { ConsentService } from '../../src/auth/consent/links.js';
 import { OAuthClients } from '../../src/auth/oauth-client.js';
-import { Refresher } from '../../src/auth/refresh.js';
-import { loadKeyRing } from '../../src/auth/store/master-key.js';
-import { createSealer } from '../../src/auth/store/seal.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
-import { Vault } from '../../src/auth/store/vault.js';
-import { loadConfig } from '../../src/config.js';
+import { Refresher } from '../../src/auth/refresh/refresher.js';
+import { loadKeyRing } from '../../src/vault/master-key.js';
+import { createSealer } from '../../src/vault/seal.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
+import { Vault } from '../../src/vault/vault.js';
+import { loadConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/log.js';
 import { buildProviders } from '../../src/providers/registry.js';
 

@@ -5,8 +5,8 @@
  * `{"done":true}` at the end; ROTATION_STEP_MS slows each step down so a parent can kill it mid-way.
  */
 import { join } from 'node:path';
-import { rotateKeyFile } from '../../src/auth/store/key-rotation.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
+import { rotateKeyFile } from '../../src/vault/key-rotation.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
 
 const home = process.env['TOOLVAULT_HOME'];
 if (!home) throw new Error('TOOLVAULT_HOME is required');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NewApiKey, Store } from '../../src/auth/store/types.js';
+import type { NewApiKey, Store } from '../../src/vault/types.js';
 import { MINUTE, T0 } from './store-fixtures.js';
 
 const key = (id: string, userId: string, createdAt = T0): NewApiKey => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../src/auth/store/types.js';
+import type { Store } from '../../src/vault/types.js';
 import { MINUTE, T0 } from './store-fixtures.js';
 
 const HOUR = 60 * MINUTE;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NewAuditRecord, NewEvent, Store } from '../../src/auth/store/types.js';
+import type { NewAuditRecord, NewEvent, Store } from '../../src/vault/types.js';
 import { connect, grant, MINUTE, newConsent, secret, T0 } from './store-fixtures.js';
 
 /**

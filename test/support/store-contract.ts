@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/auth/store/types.js';
+import type { Store } from '../../src/vault/types.js';
 import { describeApiKeyContract } from './store-contract-api-keys.js';
 import { describeConsentContract } from './store-contract-consents.js';
 import { describeIdempotencyContract } from './store-contract-idempotency.js';

@@ -1,10 +1,4 @@
-import type {
-  ConnectionRow,
-  GrantWrite,
-  NewConsent,
-  SealedSecret,
-  Store,
-} from '../../src/auth/store/types.js';
+import type { ConnectionRow, GrantWrite, NewConsent, SealedSecret, Store } from '../../src/vault/types.js';
 
 /** Builders for Store tests. The store never opens secrets, so sealed blobs here are plain marker bytes. */
 

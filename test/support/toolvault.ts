@@ -6,9 +6,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Clock } from '../../src/clock.js';
-import { loadConfig, type ProviderConfig } from '../../src/config.js';
+import { loadConfig, type ProviderConfig } from '../../src/app/config.js';
 import { createLogger } from '../../src/log.js';
-import { type App, createApp } from '../../src/server/app.js';
+import { type App, createApp } from '../../src/app/app.js';
 
 /**
  * toolvault in the test process: a temp vault, the web listener on 127.0.0.1:0, every log line captured (for

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifySignature } from '../../src/server/webhooks.js';
+import { verifySignature } from '../../src/ops/webhooks.js';
 
 /**
  * A webhook endpoint on 127.0.0.1 that records every delivery attempt with its raw body, checks the signature

@@ -7,7 +7,7 @@ import {
   kindOfCode,
   type TokenFailure,
   toToolvaultError,
-} from '../../src/auth/classify.js';
+} from '../../src/auth/refresh/classify.js';
 import { ToolvaultError } from '../../src/errors.js';
 import { adaptGithubTokenResponse, github } from '../../src/providers/github.js';
 import { slack } from '../../src/providers/slack.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { configDir, configErrorField, withConfigFile } from '../support/config-fixtures.js';
 import { FakeClock } from '../support/clock.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/app/config.js';
 import { RateLimiter } from '../../src/server/rate-limit.js';
 
 describe('hosted-mode configuration', () => {

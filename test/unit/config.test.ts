@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configDir, configErrorField, withConfigFile } from '../support/config-fixtures.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/app/config.js';
 import { buildProviders } from '../../src/providers/registry.js';
 
 describe('configuration', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IdempotencyService, WriteNotSentError, type WriteOutcome } from '../../src/auth/idempotency.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
-import type { Store } from '../../src/auth/store/types.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
+import type { Store } from '../../src/vault/types.js';
 import { createLogger } from '../../src/log.js';
 import { FakeClock } from '../support/clock.js';
 

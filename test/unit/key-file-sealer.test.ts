@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KeyFileSealer } from '../../src/auth/store/key-file-sealer.js';
-import { keyIdFor, loadKeyRing, replaceKeyFile } from '../../src/auth/store/master-key.js';
-import { VaultIntegrityError } from '../../src/auth/store/seal.js';
+import { KeyFileSealer } from '../../src/vault/key-file-sealer.js';
+import { keyIdFor, loadKeyRing, replaceKeyFile } from '../../src/vault/master-key.js';
+import { VaultIntegrityError } from '../../src/vault/seal.js';
 
 /** A running server follows `master.key`: it seals with the file's current key and never forgets a key it held. */
 describe('KeyFileSealer', () => {

@@ -9,7 +9,7 @@ import {
   keyIdFor,
   loadKeyRing,
   MASTER_KEY_ENV,
-} from '../../src/auth/store/master-key.js';
+} from '../../src/vault/master-key.js';
 import { ConfigError } from '../../src/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'toolvault-key-'));

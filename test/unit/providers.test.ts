@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderConfig } from '../../src/config.js';
+import type { ProviderConfig } from '../../src/app/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { applyDiscoveredMetadata, genericDeclaration } from '../../src/providers/generic.js';
 import { adaptGithubTokenResponse, github } from '../../src/providers/github.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryAfterSeconds } from '../../src/auth/classify.js';
+import { retryAfterSeconds } from '../../src/auth/refresh/classify.js';
 
 describe('retryAfterSeconds', () => {
   const now = Date.parse('2026-11-23T12:00:00Z');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSealer, type Sealer, VaultIntegrityError } from '../../src/auth/store/seal.js';
+import { createSealer, type Sealer, VaultIntegrityError } from '../../src/vault/seal.js';
 import { ConfigError } from '../../src/errors.js';
 
 const keyA = new Uint8Array(randomBytes(32));

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSealer, VaultIntegrityError } from '../../src/auth/store/seal.js';
-import { openSqliteStore } from '../../src/auth/store/sqlite.js';
-import { Vault } from '../../src/auth/store/vault.js';
+import { createSealer, VaultIntegrityError } from '../../src/vault/seal.js';
+import { openSqliteStore } from '../../src/vault/sqlite/store.js';
+import { Vault } from '../../src/vault/vault.js';
 import { ConfigError } from '../../src/errors.js';
 import type { TokenSet } from '../../src/providers/types.js';
 import { connect, grant, MINUTE, newConsent, T0 } from '../support/store-fixtures.js';

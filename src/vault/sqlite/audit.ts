@@ -1,0 +1,90 @@
+import type { StatementCache } from './rows.js';
+import type { AuditRecord, NewAuditRecord, Store } from '../types.js';
+
+/** The audit trail half of the SQLite store: one row per tool call. */
+export type AuditMethods = Pick<Store, 'appendAudit' | 'appendAudits' | 'listAudit'>;
+
+/** An audit record as stored; the PostgreSQL store's columns hold the same values. */
+export interface AuditRow {
+  id: number;
+  at: number;
+  user_id: string;
+  tool: string;
+  provider: string | null;
+  status: string;
+  kind: string | null;
+  duration_ms: number;
+  correlation_id: string;
+}
+
+const INSERT = `INSERT INTO audit (at, user_id, tool, provider, status, kind, duration_ms, correlation_id)
+  VALUES (@at, @user_id, @tool, @provider, @status, @kind, @duration_ms, @correlation_id) RETURNING *`;
+
+export const toAudit = (r: AuditRow): AuditRecord => ({
+  id: r.id,
+  at: r.at,
+  userId: r.user_id,
+  tool: r.tool,
+  provider: r.provider,
+  status: r.status,
+  kind: r.kind,
+  durationMs: r.duration_ms,
+  correlationId: r.correlation_id,
+});
+
+const INSERT_ONLY = `INSERT INTO audit (at, user_id, tool, provider, status, kind, duration_ms, correlation_id)
+  VALUES (@at, @user_id, @tool, @provider, @status, @kind, @duration_ms, @correlation_id)`;
+
+const auditParams = (a: NewAuditRecord) => ({
+  at: a.at,
+  user_id: a.userId,
+  tool: a.tool,
+  provider: a.provider,
+  status: a.status,
+  kind: a.kind,
+  duration_ms: Math.max(0, Math.round(a.durationMs)),
+  correlation_id: a.correlationId,
+});
+
+export function auditMethods(s: StatementCache): AuditMethods {
+  return {
+    async appendAudits(records) {
+      const insert = s.get(INSERT_ONLY);
+      s.immediate(() => {
+        for (const a of records) {
+          insert.run(auditParams(a));
+        }
+      });
+    },
+
+    async appendAudit(a) {
+      const row = s.get<AuditRow>(INSERT).get(auditParams(a));
+      if (row === undefined) throw new Error('audit insert returned no row');
+      return toAudit(row);
+    },
+
+    async listAudit(filter = {}) {
+      const where: string[] = [];
+      const params: (string | number)[] = [];
+      if (filter.userId !== undefined) {
+        where.push('user_id = ?');
+        params.push(filter.userId);
+      }
+      if (filter.tool !== undefined) {
+        where.push('tool = ?');
+        params.push(filter.tool);
+      }
+      if (filter.afterId !== undefined) {
+        where.push('id > ?');
+        params.push(filter.afterId);
+      }
+      const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+      params.push(filter.limit ?? 1000);
+      const order = filter.newestFirst ? 'DESC' : 'ASC';
+      return s
+        .get<AuditRow>(`SELECT * FROM audit${clause} ORDER BY id ${order} LIMIT ?`)
+        .all(...params)
+        .map(toAudit);
+    },
+  };
+}
