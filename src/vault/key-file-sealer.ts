@@ -1,7 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { decodeKeyFile } from './master-key.js';
-import { buildSealer, type KeyRing, type Sealer } from './seal.js';
-import type { SealedSecret } from './types.js';
+import { buildSealer, type KeyRing, type SealedSecret, type Sealer } from './seal.js';
 
 /**
  * A sealer that follows the key file while the server runs, so `toolvault keys rotate` needs no restart:

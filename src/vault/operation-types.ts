@@ -1,4 +1,4 @@
-import type { SealedSecret } from './types.js';
+import type { SealedSecret } from './seal.js';
 
 /**
  * The vault's operational records beside connections and consents: alert episodes, the tool-call audit

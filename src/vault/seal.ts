@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import sodium from 'libsodium-wrappers';
 import { ConfigError } from '../errors.js';
-import type { SealedSecret } from './types.js';
 
 /**
  * Sealing of secrets at rest: XChaCha20-Poly1305-IETF under a versioned master key, with caller-chosen
  * additional data (`conn:<id>`, `consent:<authId>`) binding each blob to the row it belongs to.
  */
+
+/** A sealed blob and the id of the master key that sealed it. */
+export interface SealedSecret {
+  keyId: string;
+  blob: Uint8Array;
+}
 
 /** Master keys by id; `currentKeyId` seals, every key in `keys` can open (rotation re-seals later). */
 export interface KeyRing {

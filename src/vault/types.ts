@@ -1,7 +1,8 @@
 import type { Account } from '../providers/types.js';
 import type { OperationsStore } from './operation-types.js';
+import type { SealedSecret } from './seal.js';
 
-export type { Account };
+export type { Account, SealedSecret };
 export * from './operation-types.js';
 
 /**
@@ -20,12 +21,6 @@ export const CONNECTION_STATES = [
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 export type AuthReason = 'not_connected' | 'reauthorization_required' | 'scope_update_required';
-
-/** A sealed blob and the id of the master key that sealed it. */
-export interface SealedSecret {
-  keyId: string;
-  blob: Uint8Array;
-}
 
 export interface LastError {
   kind: string;

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SchemaTooNewError } from '../../src/vault/sqlite/migrations.js';
+import { SchemaTooNewError } from '../../src/vault/migration.js';
 import { openPostgresStore } from '../../src/vault/postgres/store.js';
 import { NoSchemaError, PG_MIGRATIONS } from '../../src/vault/postgres/migrations.js';
 import { openStore } from '../../src/app/open-store.js';

@@ -1,5 +1,7 @@
 import type { PgDb } from './db.js';
-import { type ApiKeyMethods, type ApiKeyRecord, toApiKey } from '../sqlite/api-keys.js';
+import type { ApiKeyRecord } from '../records.js';
+import { toApiKey } from '../rows.js';
+import type { ApiKeyMethods } from '../store-parts.js';
 
 /** The API-key half of the PostgreSQL store. */
 export function pgApiKeyMethods(db: PgDb): ApiKeyMethods {

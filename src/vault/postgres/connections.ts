@@ -1,6 +1,8 @@
 import type { Queryable, PgDb } from './db.js';
-import { type ConnectionMethods, mergeDue, patchedColumns } from '../sqlite/connections.js';
-import { type ConnectionRecord, toBuffer, toConnection } from '../sqlite/rows.js';
+import { mergeDue, patchedColumns } from '../patch.js';
+import type { ConnectionRecord } from '../records.js';
+import { toBuffer, toConnection } from '../rows.js';
+import type { ConnectionMethods } from '../store-parts.js';
 import type { ConnectionPatch, ConnectionRow, GrantWrite } from '../types.js';
 
 /**

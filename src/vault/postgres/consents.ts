@@ -1,13 +1,8 @@
 import { grantValues } from './connections.js';
 import type { PgDb, Queryable } from './db.js';
-import type { ConsentMethods } from '../sqlite/consents.js';
-import {
-  type ConnectionRecord,
-  type ConsentRecord,
-  toBuffer,
-  toConnection,
-  toConsent,
-} from '../sqlite/rows.js';
+import type { ConnectionRecord, ConsentRecord } from '../records.js';
+import { toBuffer, toConnection, toConsent } from '../rows.js';
+import type { ConsentMethods } from '../store-parts.js';
 import { ConnectionIdMismatchError, ConsentStateError, type ConnectionRow } from '../types.js';
 
 /** The consent half of the PostgreSQL store; the same transitions as SQLite, one statement or transaction each. */

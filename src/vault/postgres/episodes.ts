@@ -1,6 +1,7 @@
 import type { PgDb } from './db.js';
-import type { EpisodeMethods } from '../sqlite/episodes.js';
-import { type EpisodeRecord, toEpisode } from '../sqlite/rows.js';
+import type { EpisodeRecord } from '../records.js';
+import { toEpisode } from '../rows.js';
+import type { EpisodeMethods } from '../store-parts.js';
 
 /** Open alert episodes in PostgreSQL; the same one-row-per-open-episode table as SQLite. */
 

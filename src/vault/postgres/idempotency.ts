@@ -1,5 +1,7 @@
 import type { PgDb } from './db.js';
-import { type IdempotencyMethods, type IdempotencyRecordRaw, toRecord } from '../sqlite/idempotency.js';
+import type { IdempotencyKeyRecord } from '../records.js';
+import { toIdempotencyRecord } from '../rows.js';
+import type { IdempotencyMethods } from '../store-parts.js';
 
 /**
  * The idempotency-key half of the PostgreSQL store. The claim is an INSERT ... ON CONFLICT: a second
@@ -30,7 +32,7 @@ export function pgIdempotencyMethods(db: PgDb): IdempotencyMethods {
   return {
     async claimIdempotencyKey(userId, key, claimId, now, { leaseMs, ttlMs }) {
       return db.tx(async (q) => {
-        const inserted = await q.one<IdempotencyRecordRaw>(CLAIM, [
+        const inserted = await q.one<IdempotencyKeyRecord>(CLAIM, [
           userId,
           key,
           claimId,
@@ -38,11 +40,11 @@ export function pgIdempotencyMethods(db: PgDb): IdempotencyMethods {
           now + leaseMs,
           now + ttlMs,
         ]);
-        if (inserted !== undefined) return { claimed: true as const, record: toRecord(inserted) };
-        const abandoned = await q.one<IdempotencyRecordRaw>(ABANDON, [userId, key, now]);
-        const current = abandoned ?? (await q.one<IdempotencyRecordRaw>(SELECT, [userId, key]));
+        if (inserted !== undefined) return { claimed: true as const, record: toIdempotencyRecord(inserted) };
+        const abandoned = await q.one<IdempotencyKeyRecord>(ABANDON, [userId, key, now]);
+        const current = abandoned ?? (await q.one<IdempotencyKeyRecord>(SELECT, [userId, key]));
         if (current === undefined) throw new Error('idempotency key vanished inside a transaction');
-        return { claimed: false as const, record: toRecord(current) };
+        return { claimed: false as const, record: toIdempotencyRecord(current) };
       });
     },
 
@@ -59,8 +61,8 @@ export function pgIdempotencyMethods(db: PgDb): IdempotencyMethods {
     },
 
     async getIdempotencyKey(userId, key, now) {
-      const row = await db.one<IdempotencyRecordRaw>(SELECT, [userId, key]);
-      return row === undefined || row.expires_at <= now ? null : toRecord(row);
+      const row = await db.one<IdempotencyKeyRecord>(SELECT, [userId, key]);
+      return row === undefined || row.expires_at <= now ? null : toIdempotencyRecord(row);
     },
 
     async purgeIdempotencyKeys(now) {

@@ -1,5 +1,5 @@
-import { type Migration, SchemaTooNewError } from '../sqlite/migrations.js';
 import type { PgDb } from './db.js';
+import { type Migration, SchemaTooNewError } from '../migration.js';
 
 /**
  * The PostgreSQL schema as an ordered list of migrations, numbered like the SQLite ones so one version means

@@ -1,8 +1,8 @@
 import type { PgDb } from './db.js';
-import { type AuditMethods, type AuditRow, toAudit } from '../sqlite/audit.js';
-import type { ResealMethods } from '../sqlite/reseal.js';
-import { toBuffer } from '../sqlite/rows.js';
-import type { NewAuditRecord, SealedRef } from '../types.js';
+import type { AuditRowRecord, SealedRecord } from '../records.js';
+import { toAudit, toBuffer, toSealedRef } from '../rows.js';
+import { type AuditMethods, DEFAULT_AUDIT_LIMIT, type ResealMethods } from '../store-parts.js';
+import type { NewAuditRecord } from '../types.js';
 
 /** The operators' half of the PostgreSQL store: the audit trail and what key rotation needs. */
 
@@ -39,7 +39,7 @@ export function pgAuditMethods(db: PgDb): AuditMethods {
     },
 
     async appendAudit(a) {
-      const row = await db.one<AuditRow>(INSERT_AUDIT, auditValues(a));
+      const row = await db.one<AuditRowRecord>(INSERT_AUDIT, auditValues(a));
       if (row === undefined) throw new Error('audit insert returned no row');
       return toAudit(row);
     },
@@ -55,20 +55,12 @@ export function pgAuditMethods(db: PgDb): AuditMethods {
       if (filter.tool !== undefined) add('tool =', filter.tool);
       if (filter.afterId !== undefined) add('id >', filter.afterId);
       const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
-      params.push(filter.limit ?? 1000);
+      params.push(filter.limit ?? DEFAULT_AUDIT_LIMIT);
       const order = filter.newestFirst ? 'DESC' : 'ASC';
       const sql = `SELECT * FROM audit${clause} ORDER BY id ${order} LIMIT $${params.length}`;
-      return (await db.all<AuditRow>(sql, params)).map(toAudit);
+      return (await db.all<AuditRowRecord>(sql, params)).map(toAudit);
     },
   };
-}
-
-interface SealedRecord {
-  kind: 'connection' | 'consent';
-  id: string;
-  version: number | null;
-  key_id: string;
-  blob: Buffer;
 }
 
 const LIST_SEALED = `SELECT 'connection' AS kind, id, version, key_id, secret AS blob FROM connections
@@ -77,7 +69,7 @@ const LIST_SEALED = `SELECT 'connection' AS kind, id, version, key_id, secret AS
   SELECT 'consent' AS kind, auth_id AS id, NULL AS version, verifier_key_id AS key_id, verifier AS blob
     FROM consents WHERE verifier_key_id IS NOT NULL AND verifier_key_id <> $1
   LIMIT $2`;
-// Compare-and-swap on the exact bytes and the version, as in SQLite (sqlite-reseal.ts).
+// Compare-and-swap on the exact bytes and the version, as the SQLite store does.
 const RESEAL_CONNECTION = `UPDATE connections SET secret = $2, key_id = $3
   WHERE id = $1 AND key_id = $4 AND secret = $5 AND version = $6`;
 const RESEAL_CONSENT = `UPDATE consents SET verifier = $2, verifier_key_id = $3
@@ -93,12 +85,7 @@ export function pgResealMethods(db: PgDb): ResealMethods {
     },
 
     async listSealed({ notKeyId, limit }) {
-      return (await db.all<SealedRecord>(LIST_SEALED, [notKeyId, limit])).map((r): SealedRef => ({
-        kind: r.kind,
-        id: r.id,
-        version: r.version,
-        secret: { keyId: r.key_id, blob: new Uint8Array(r.blob) },
-      }));
+      return (await db.all<SealedRecord>(LIST_SEALED, [notKeyId, limit])).map(toSealedRef);
     },
 
     async resealSecret(ref, secret) {

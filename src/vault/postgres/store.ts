@@ -6,8 +6,9 @@ import { pgEpisodeMethods } from './episodes.js';
 import { pgIdempotencyMethods } from './idempotency.js';
 import { migratePostgres } from './migrations.js';
 import { pgAuditMethods, pgResealMethods } from './operations.js';
-import { DEFAULT_EVENT_LIMIT } from '../sqlite/store.js';
-import { type EventRecord, toEvent } from '../sqlite/rows.js';
+import type { EventRecord } from '../records.js';
+import { toEvent } from '../rows.js';
+import { DEFAULT_EVENT_LIMIT, type EventMethods } from '../store-parts.js';
 import type { Store } from '../types.js';
 
 export { PG_ACQUIRE_LEASE_SQL, PG_COMMIT_REFRESH_SQL } from './connections.js';
@@ -42,8 +43,6 @@ export async function openPostgresStore(url: string, o: PgDbOptions = {}): Promi
     },
   };
 }
-
-type EventMethods = Pick<Store, 'appendEvent' | 'listEvents'>;
 
 const INSERT_EVENT = `INSERT INTO events (at, type, connection_id, user_id, provider, from_state, to_state, reason, detail)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

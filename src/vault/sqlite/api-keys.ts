@@ -1,34 +1,9 @@
-import type { StatementCache } from './rows.js';
-import type { ApiKeyRow, Store } from '../types.js';
+import type { StatementCache } from './statements.js';
+import type { ApiKeyRecord } from '../records.js';
+import { toApiKey } from '../rows.js';
+import type { ApiKeyMethods } from '../store-parts.js';
 
-/** The API-key half of the SQLite store. */
-export type ApiKeyMethods = Pick<
-  Store,
-  'createApiKey' | 'getApiKey' | 'listApiKeys' | 'hasApiKeys' | 'revokeApiKey' | 'touchApiKey'
->;
-
-/** An API key as stored; the PostgreSQL store's columns hold the same values. */
-export interface ApiKeyRecord {
-  id: string;
-  user_id: string;
-  name: string | null;
-  hash: string;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-}
-
-export function toApiKey(r: ApiKeyRecord): ApiKeyRow {
-  return {
-    id: r.id,
-    userId: r.user_id,
-    name: r.name,
-    hash: r.hash,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-  };
-}
+/** The API-key part of the SQLite store. */
 
 const INSERT = `INSERT INTO api_keys (id, user_id, name, hash, created_at)
   VALUES (@id, @user_id, @name, @hash, @created_at) RETURNING *`;

@@ -1,36 +1,13 @@
-import type { StatementCache } from './rows.js';
-import type { AuditRecord, NewAuditRecord, Store } from '../types.js';
+import type { StatementCache } from './statements.js';
+import type { AuditRowRecord } from '../records.js';
+import { toAudit } from '../rows.js';
+import { type AuditMethods, DEFAULT_AUDIT_LIMIT } from '../store-parts.js';
+import type { NewAuditRecord } from '../types.js';
 
-/** The audit trail half of the SQLite store: one row per tool call. */
-export type AuditMethods = Pick<Store, 'appendAudit' | 'appendAudits' | 'listAudit'>;
-
-/** An audit record as stored; the PostgreSQL store's columns hold the same values. */
-export interface AuditRow {
-  id: number;
-  at: number;
-  user_id: string;
-  tool: string;
-  provider: string | null;
-  status: string;
-  kind: string | null;
-  duration_ms: number;
-  correlation_id: string;
-}
+/** The audit trail part of the SQLite store: one row per tool call. */
 
 const INSERT = `INSERT INTO audit (at, user_id, tool, provider, status, kind, duration_ms, correlation_id)
   VALUES (@at, @user_id, @tool, @provider, @status, @kind, @duration_ms, @correlation_id) RETURNING *`;
-
-export const toAudit = (r: AuditRow): AuditRecord => ({
-  id: r.id,
-  at: r.at,
-  userId: r.user_id,
-  tool: r.tool,
-  provider: r.provider,
-  status: r.status,
-  kind: r.kind,
-  durationMs: r.duration_ms,
-  correlationId: r.correlation_id,
-});
 
 const INSERT_ONLY = `INSERT INTO audit (at, user_id, tool, provider, status, kind, duration_ms, correlation_id)
   VALUES (@at, @user_id, @tool, @provider, @status, @kind, @duration_ms, @correlation_id)`;
@@ -58,7 +35,7 @@ export function auditMethods(s: StatementCache): AuditMethods {
     },
 
     async appendAudit(a) {
-      const row = s.get<AuditRow>(INSERT).get(auditParams(a));
+      const row = s.get<AuditRowRecord>(INSERT).get(auditParams(a));
       if (row === undefined) throw new Error('audit insert returned no row');
       return toAudit(row);
     },
@@ -79,10 +56,10 @@ export function auditMethods(s: StatementCache): AuditMethods {
         params.push(filter.afterId);
       }
       const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
-      params.push(filter.limit ?? 1000);
+      params.push(filter.limit ?? DEFAULT_AUDIT_LIMIT);
       const order = filter.newestFirst ? 'DESC' : 'ASC';
       return s
-        .get<AuditRow>(`SELECT * FROM audit${clause} ORDER BY id ${order} LIMIT ?`)
+        .get<AuditRowRecord>(`SELECT * FROM audit${clause} ORDER BY id ${order} LIMIT ?`)
         .all(...params)
         .map(toAudit);
     },

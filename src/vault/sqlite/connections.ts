@@ -1,19 +1,9 @@
-import { type ConnectionRecord, type StatementCache, toBuffer, toConnection } from './rows.js';
-import type { ConnectionPatch, ConnectionRow, GrantWrite, Store } from '../types.js';
-
-/** The connection and refresh-lease half of the SQLite store. */
-export type ConnectionMethods = Pick<
-  Store,
-  | 'getConnection'
-  | 'getConnectionById'
-  | 'listConnections'
-  | 'listDue'
-  | 'updateConnection'
-  | 'deleteConnection'
-  | 'acquireLease'
-  | 'commitRefresh'
-  | 'releaseLease'
->;
+import { type StatementCache } from './statements.js';
+import { mergeDue, patchedColumns } from '../patch.js';
+import type { ConnectionRecord } from '../records.js';
+import { toBuffer, toConnection } from '../rows.js';
+import type { ConnectionMethods } from '../store-parts.js';
+import type { ConnectionPatch, ConnectionRow, GrantWrite } from '../types.js';
 
 /**
  * Takes the lease when it is free, expired, or already ours (then extends it). One UPDATE, so the check
@@ -56,46 +46,6 @@ const UPDATE_PATCH = `UPDATE connections SET
     next_check_at = @next_check_at, refresh_lost_at = @refresh_lost_at,
     version = version + @bump, updated_at = @now
   WHERE id = @id RETURNING *`;
-
-/**
- * The columns a patch writes, from the row as it is: an absent field keeps the column, `null` clears it, and
- * `bump` is 1 when the state changes (the version fence moves only then). Shared with PostgreSQL so both
- * stores read a patch the same way.
- */
-export function patchedColumns(current: ConnectionRecord, patch: ConnectionPatch) {
-  const state = patch.state ?? current.state;
-  return {
-    state,
-    bump: state === current.state ? 0 : 1,
-    last_error:
-      patch.lastError === undefined
-        ? current.last_error
-        : patch.lastError === null
-          ? null
-          : JSON.stringify(patch.lastError),
-    failure_streak: patch.failureStreak ?? current.failure_streak,
-    refresh_due_at: patch.refreshDueAt === undefined ? current.refresh_due_at : patch.refreshDueAt,
-    last_used_at: patch.lastUsedAt ?? current.last_used_at,
-    scopes: patch.scopes === undefined ? current.scopes : JSON.stringify(patch.scopes),
-    next_check_at: patch.nextCheckAt === undefined ? (current.next_check_at ?? null) : patch.nextCheckAt,
-    refresh_lost_at:
-      patch.refreshLostAt === undefined ? (current.refresh_lost_at ?? null) : patch.refreshLostAt,
-  };
-}
-
-/** When a row is due: the earlier of its refresh and check times. */
-function dueAt(r: ConnectionRow): number {
-  return Math.min(r.refreshDueAt ?? Number.POSITIVE_INFINITY, r.nextCheckAt ?? Number.POSITIVE_INFINITY);
-}
-
-/** The rows of both due scans, each once, earliest due first, at most `limit` (shared with PostgreSQL). */
-export function mergeDue(a: ConnectionRow[], b: ConnectionRow[], limit: number): ConnectionRow[] {
-  const byId = new Map<string, ConnectionRow>();
-  for (const r of [...a, ...b]) byId.set(r.id, r);
-  return [...byId.values()]
-    .sort((x, y) => dueAt(x) - dueAt(y) || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
-    .slice(0, limit);
-}
 
 /** The grant's columns, as bound parameters shared by refresh commits and consent completion. */
 export function grantParams(grant: GrantWrite): Record<string, unknown> {

@@ -1,29 +1,11 @@
 import { grantParams } from './connections.js';
-import {
-  type ConnectionRecord,
-  type ConsentRecord,
-  type StatementCache,
-  toBuffer,
-  toConnection,
-  toConsent,
-} from './rows.js';
-import { ConnectionIdMismatchError, ConsentStateError, type Store } from '../types.js';
+import type { StatementCache } from './statements.js';
+import type { ConnectionRecord, ConsentRecord } from '../records.js';
+import { toBuffer, toConnection, toConsent } from '../rows.js';
+import type { ConsentMethods } from '../store-parts.js';
+import { ConnectionIdMismatchError, ConsentStateError } from '../types.js';
 
-/** The consent half of the SQLite store, including the one transaction that turns a consent into a connection. */
-export type ConsentMethods = Pick<
-  Store,
-  | 'createConsent'
-  | 'getConsent'
-  | 'getConsentByLink'
-  | 'getConsentByState'
-  | 'markRedirected'
-  | 'claimCallback'
-  | 'failConsent'
-  | 'completeConsent'
-  | 'holdForSwitch'
-  | 'takeSwitch'
-  | 'rearmConsent'
->;
+/** The consent part of the SQLite store. */
 
 const INSERT = `INSERT INTO consents (auth_id, link_id, user_id, provider, scopes, reason, status, created_at, expires_at)
   VALUES (@auth_id, @link_id, @user_id, @provider, @scopes, @reason, 'created', @created_at, @expires_at)

@@ -1,8 +1,9 @@
-import { type EpisodeRecord, type StatementCache, toEpisode } from './rows.js';
-import type { Store } from '../types.js';
+import type { StatementCache } from './statements.js';
+import type { EpisodeRecord } from '../records.js';
+import { toEpisode } from '../rows.js';
+import type { EpisodeMethods } from '../store-parts.js';
 
-/** Open alert episodes in SQLite: a row per open episode, its key the primary key. */
-export type EpisodeMethods = Pick<Store, 'openEpisode' | 'noteEpisode' | 'closeEpisode' | 'listEpisodes'>;
+/** Open alert episodes in SQLite. */
 
 const OPEN = `INSERT INTO episodes (key, scope, provider, connection_id, user_id, reason, opened_at,
     last_failure_at, failures)

@@ -1,31 +1,9 @@
-import { type StatementCache, StoreDataError } from './rows.js';
-import type { IdempotencyRecord, IdempotencyState, Store } from '../types.js';
+import type { StatementCache } from './statements.js';
+import type { IdempotencyKeyRecord } from '../records.js';
+import { toIdempotencyRecord } from '../rows.js';
+import type { IdempotencyMethods } from '../store-parts.js';
 
-/** The idempotency-key half of the SQLite store: claim in one immediate transaction, then finish or release. */
-export type IdempotencyMethods = Pick<
-  Store,
-  | 'claimIdempotencyKey'
-  | 'completeIdempotencyKey'
-  | 'markIdempotencyKeyUncertain'
-  | 'releaseIdempotencyKey'
-  | 'getIdempotencyKey'
-  | 'purgeIdempotencyKeys'
->;
-
-/** An idempotency record as stored; the PostgreSQL store's columns hold the same values. */
-export interface IdempotencyRecordRaw {
-  user_id: string;
-  key: string;
-  state: string;
-  claim_id: string;
-  result: string | null;
-  created_at: number;
-  updated_at: number;
-  lease_expires_at: number | null;
-  expires_at: number;
-}
-
-const STATES: readonly IdempotencyState[] = ['pending', 'completed', 'uncertain'];
+/** The idempotency-key part of the SQLite store: claim in one immediate transaction, then finish or release. */
 
 const SELECT = 'SELECT * FROM idempotency_keys WHERE user_id = ? AND key = ?';
 // An expired record of this key is replaced in the same statement, so the key is reusable after its TTL.
@@ -47,39 +25,11 @@ const UNCERTAIN = `UPDATE idempotency_keys SET state = 'uncertain', lease_expire
   WHERE user_id = ? AND key = ? AND claim_id = ? AND state = 'pending'`;
 const RELEASE = `DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND claim_id = ? AND state = 'pending'`;
 
-export function toRecord(r: IdempotencyRecordRaw): IdempotencyRecord {
-  const state = STATES.find((s) => s === r.state);
-  if (state === undefined) throw new StoreDataError('idempotency_keys.state');
-  let result: Record<string, unknown> | null = null;
-  if (r.result !== null) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(r.result);
-    } catch {
-      throw new StoreDataError('idempotency_keys.result');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw new StoreDataError('idempotency_keys.result');
-    result = parsed as Record<string, unknown>;
-  }
-  return {
-    userId: r.user_id,
-    key: r.key,
-    state,
-    claimId: r.claim_id,
-    result,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    leaseExpiresAt: r.lease_expires_at,
-    expiresAt: r.expires_at,
-  };
-}
-
 export function idempotencyMethods(s: StatementCache): IdempotencyMethods {
   return {
     async claimIdempotencyKey(userId, key, claimId, now, { leaseMs, ttlMs }) {
       return s.immediate(() => {
-        const inserted = s.get<IdempotencyRecordRaw>(CLAIM).get({
+        const inserted = s.get<IdempotencyKeyRecord>(CLAIM).get({
           user_id: userId,
           key,
           claim_id: claimId,
@@ -87,11 +37,11 @@ export function idempotencyMethods(s: StatementCache): IdempotencyMethods {
           lease_expires_at: now + leaseMs,
           expires_at: now + ttlMs,
         });
-        if (inserted !== undefined) return { claimed: true as const, record: toRecord(inserted) };
-        const abandoned = s.get<IdempotencyRecordRaw>(ABANDON).get(now, userId, key, now);
-        const current = abandoned ?? s.get<IdempotencyRecordRaw>(SELECT).get(userId, key);
+        if (inserted !== undefined) return { claimed: true as const, record: toIdempotencyRecord(inserted) };
+        const abandoned = s.get<IdempotencyKeyRecord>(ABANDON).get(now, userId, key, now);
+        const current = abandoned ?? s.get<IdempotencyKeyRecord>(SELECT).get(userId, key);
         if (current === undefined) throw new Error('idempotency key vanished inside a transaction');
-        return { claimed: false as const, record: toRecord(current) };
+        return { claimed: false as const, record: toIdempotencyRecord(current) };
       });
     },
 
@@ -109,8 +59,8 @@ export function idempotencyMethods(s: StatementCache): IdempotencyMethods {
     },
 
     async getIdempotencyKey(userId, key, now) {
-      const row = s.get<IdempotencyRecordRaw>(SELECT).get(userId, key);
-      return row === undefined || row.expires_at <= now ? null : toRecord(row);
+      const row = s.get<IdempotencyKeyRecord>(SELECT).get(userId, key);
+      return row === undefined || row.expires_at <= now ? null : toIdempotencyRecord(row);
     },
 
     async purgeIdempotencyKeys(now) {

@@ -1,15 +1,10 @@
 import type Database from 'better-sqlite3';
+import { checkOrder, type Migration, SchemaTooNewError } from '../migration.js';
 
 /**
  * The SQLite schema as an ordered list of migrations. Append only: a shipped migration is never edited,
  * a change is a new entry (api keys, idempotency and audit tables come as later versions).
  */
-
-export interface Migration {
-  version: number;
-  name: string;
-  up: string;
-}
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -192,19 +187,6 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** The database was written by a newer toolvault than this one. */
-export class SchemaTooNewError extends Error {
-  override readonly name = 'SchemaTooNewError';
-  constructor(
-    readonly databaseVersion: number,
-    readonly knownVersion: number,
-  ) {
-    super(
-      `database schema is at version ${databaseVersion}, newer than this toolvault knows (${knownVersion})`,
-    );
-  }
-}
-
 /**
  * Applies pending migrations in one immediate transaction, so two processes opening one file at once
  * queue on the write lock and the second finds nothing left to do. Returns the versions applied.
@@ -232,12 +214,4 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     return applied;
   });
   return run.immediate();
-}
-
-function checkOrder(migrations: readonly Migration[]): void {
-  let previous = 0;
-  for (const m of migrations) {
-    if (m.version !== previous + 1) throw new Error(`migration ${m.name}: version ${m.version} out of order`);
-    previous = m.version;
-  }
 }

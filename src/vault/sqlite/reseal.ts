@@ -1,16 +1,9 @@
-import { type StatementCache, toBuffer } from './rows.js';
-import type { SealedRef, Store } from '../types.js';
+import type { StatementCache } from './statements.js';
+import type { SealedRecord } from '../records.js';
+import { toBuffer, toSealedRef } from '../rows.js';
+import type { ResealMethods } from '../store-parts.js';
 
-/** Key rotation's half of the SQLite store: find secrets sealed under other keys, swap them in place. */
-export type ResealMethods = Pick<Store, 'listSealed' | 'resealSecret' | 'sealedKeyIds'>;
-
-interface SealedRecord {
-  kind: 'connection' | 'consent';
-  id: string;
-  version: number | null;
-  key_id: string;
-  blob: Buffer;
-}
+/** Key rotation's part of the SQLite store. */
 
 const LIST = `SELECT 'connection' AS kind, id, version, key_id, secret AS blob FROM connections WHERE key_id <> @key
   UNION ALL
@@ -38,15 +31,7 @@ export function resealMethods(s: StatementCache): ResealMethods {
     },
 
     async listSealed({ notKeyId, limit }) {
-      return s
-        .get<SealedRecord>(LIST)
-        .all({ key: notKeyId, limit })
-        .map((r): SealedRef => ({
-          kind: r.kind,
-          id: r.id,
-          version: r.version,
-          secret: { keyId: r.key_id, blob: new Uint8Array(r.blob) },
-        }));
+      return s.get<SealedRecord>(LIST).all({ key: notKeyId, limit }).map(toSealedRef);
     },
 
     async resealSecret(ref, secret) {

@@ -9,13 +9,13 @@ import { consentMethods } from './consents.js';
 import { episodeMethods } from './episodes.js';
 import { idempotencyMethods } from './idempotency.js';
 import { resealMethods } from './reseal.js';
-import { type EventRecord, StatementCache, toEvent } from './rows.js';
+import { StatementCache } from './statements.js';
+import type { EventRecord } from '../records.js';
+import { toEvent } from '../rows.js';
+import { DEFAULT_EVENT_LIMIT, type EventMethods } from '../store-parts.js';
 import type { Store } from '../types.js';
 
 export { ACQUIRE_LEASE_SQL, COMMIT_REFRESH_SQL } from './connections.js';
-
-/** Events returned when a caller does not say how many. */
-export const DEFAULT_EVENT_LIMIT = 1000;
 
 /**
  * Opens (creating and migrating as needed) a SQLite vault. Safe for several processes on one file: every
@@ -60,8 +60,6 @@ function createPrivateFile(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   closeSync(openSync(path, 'a', 0o600));
 }
-
-type EventMethods = Pick<Store, 'appendEvent' | 'listEvents'>;
 
 const INSERT_EVENT = `INSERT INTO events (at, type, connection_id, user_id, provider, from_state, to_state, reason, detail)
   VALUES (@at, @type, @connection_id, @user_id, @provider, @from_state, @to_state, @reason, @detail)

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import {
   type Account,
   type AuthReason,
@@ -11,108 +10,28 @@ import {
   type EventRow,
   type LastError,
   type SealedSecret,
-} from '../types.js';
+  type ApiKeyRow,
+  type AuditRecord,
+  type IdempotencyRecord,
+  type IdempotencyState,
+  type SealedRef,
+} from './types.js';
+import type {
+  ApiKeyRecord,
+  AuditRowRecord,
+  ConnectionRecord,
+  ConsentRecord,
+  EpisodeRecord,
+  EventRecord,
+  IdempotencyKeyRecord,
+  SealedRecord,
+} from './records.js';
 
 /**
- * The SQLite side of the store's types: raw records as columns hold them, and the mapping to the camelCase
- * rows. JSON columns are checked on the way out, so a damaged row is an error here and not a surprise later.
+ * The row readers both dialects share: records as the columns hold them (records.ts) to the camelCase rows
+ * of the Store contract. JSON columns are checked on the way out, so a damaged row is an error here and not
+ * a surprise later.
  */
-
-/** A connection as stored. */
-export interface ConnectionRecord {
-  id: string;
-  user_id: string;
-  provider: string;
-  state: string;
-  scopes: string;
-  account: string | null;
-  secret: Buffer;
-  key_id: string;
-  access_expires_at: number | null;
-  access_issued_at: number | null;
-  refresh_due_at: number | null;
-  last_refresh_at: number | null;
-  last_used_at: number | null;
-  last_error: string | null;
-  failure_streak: number;
-  version: number;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
-  created_at: number;
-  updated_at: number;
-  /** Columns of migration 5 (undefined on a row read before it ran). */
-  next_check_at?: number | null;
-  refresh_expires_at?: number | null;
-  refresh_lost_at?: number | null;
-}
-
-export interface ConsentRecord {
-  auth_id: string;
-  link_id: string;
-  user_id: string;
-  provider: string;
-  scopes: string;
-  reason: string;
-  status: string;
-  created_at: number;
-  expires_at: number;
-  oauth_state: string | null;
-  verifier: Buffer | null;
-  verifier_key_id: string | null;
-  callback_expires_at: number | null;
-  finished_at: number | null;
-  error: string | null;
-  connection_id: string | null;
-  switch_account?: string | null;
-  switch_token_hash?: string | null;
-  expected_account?: string | null;
-}
-
-export interface EpisodeRecord {
-  key: string;
-  scope: string;
-  provider: string;
-  connection_id: string | null;
-  user_id: string | null;
-  reason: string;
-  opened_at: number;
-  last_failure_at: number | null;
-  last_success_at: number | null;
-  failures: number;
-}
-
-export interface EventRecord {
-  id: number;
-  at: number;
-  type: string;
-  connection_id: string | null;
-  user_id: string | null;
-  provider: string | null;
-  from_state: string | null;
-  to_state: string | null;
-  reason: string | null;
-  detail: string;
-}
-
-/** Prepared statements, compiled once per SQL text. */
-export class StatementCache {
-  private readonly cache = new Map<string, Database.Statement<unknown[], unknown>>();
-  constructor(readonly db: Database.Database) {}
-
-  get<Row>(sql: string): Database.Statement<unknown[], Row> {
-    let stmt = this.cache.get(sql);
-    if (stmt === undefined) {
-      stmt = this.db.prepare(sql);
-      this.cache.set(sql, stmt);
-    }
-    return stmt as Database.Statement<unknown[], Row>;
-  }
-
-  /** Runs `fn` in BEGIN IMMEDIATE: deferred transactions hit SQLITE_BUSY across processes (NOTES.md). */
-  immediate<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
-  }
-}
 
 /** A view over the bytes for binding, without copying. */
 export function toBuffer(bytes: Uint8Array): Buffer {
@@ -204,6 +123,65 @@ export function toEvent(r: EventRecord): EventRow {
   };
 }
 
+export function toApiKey(r: ApiKeyRecord): ApiKeyRow {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    name: r.name,
+    hash: r.hash,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+export function toIdempotencyRecord(r: IdempotencyKeyRecord): IdempotencyRecord {
+  const state = IDEMPOTENCY_STATES.find((s) => s === r.state);
+  if (state === undefined) throw new StoreDataError('idempotency_keys.state');
+  let result: Record<string, unknown> | null = null;
+  if (r.result !== null) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(r.result);
+    } catch {
+      throw new StoreDataError('idempotency_keys.result');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new StoreDataError('idempotency_keys.result');
+    result = parsed as Record<string, unknown>;
+  }
+  return {
+    userId: r.user_id,
+    key: r.key,
+    state,
+    claimId: r.claim_id,
+    result,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    leaseExpiresAt: r.lease_expires_at,
+    expiresAt: r.expires_at,
+  };
+}
+
+export const toAudit = (r: AuditRowRecord): AuditRecord => ({
+  id: r.id,
+  at: r.at,
+  userId: r.user_id,
+  tool: r.tool,
+  provider: r.provider,
+  status: r.status,
+  kind: r.kind,
+  durationMs: r.duration_ms,
+  correlationId: r.correlation_id,
+});
+
+export const toSealedRef = (r: SealedRecord): SealedRef => ({
+  kind: r.kind,
+  id: r.id,
+  version: r.version,
+  secret: { keyId: r.key_id, blob: new Uint8Array(r.blob) },
+});
+
 /** A stored value does not have the shape the store wrote; the database was edited or damaged. */
 export class StoreDataError extends Error {
   override readonly name = 'StoreDataError';
@@ -224,6 +202,8 @@ const CONSENT_STATUSES: readonly ConsentStatus[] = [
   'completed',
   'failed',
 ];
+
+const IDEMPOTENCY_STATES: readonly IdempotencyState[] = ['pending', 'completed', 'uncertain'];
 
 function connectionState(value: string): ConnectionState {
   return oneOf<ConnectionState>(value, CONNECTION_STATES, 'connections.state');
