@@ -3,6 +3,11 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type Env, envChoice, envCount, envDays, envInt, envList, firstIssue } from './config-env.js';
 import { ConfigError } from '../errors.js';
+import { type WebhookConfig } from '../ops/webhooks.js';
+import { providerConfigSchema, type ProviderConfig } from '../providers/config.js';
+import type { JwtConfig } from '../server/jwt.js';
+
+export { providerConfigSchema, type JwtConfig, type ProviderConfig, type WebhookConfig };
 
 /**
  * Configuration: environment first, then an optional JSON file (TOOLVAULT_CONFIG, default
@@ -10,34 +15,6 @@ import { ConfigError } from '../errors.js';
  */
 
 const url = z.url({ protocol: /^https?$/ });
-const scopeList = z.array(z.string().min(1));
-
-export const providerConfigSchema = z
-  .object({
-    type: z.enum(['oauth2', 'oidc']).optional().describe('declares a generic provider with no code'),
-    displayName: z.string().min(1).optional(),
-    clientId: z.string().min(1).optional(),
-    clientSecret: z.string().min(1).optional(),
-    previousClientSecret: z.string().min(1).optional(),
-    scopes: scopeList.optional(),
-    issuer: url.optional(),
-    authorizeUrl: url.optional(),
-    tokenUrl: url.optional(),
-    revokeUrl: url.optional(),
-    userinfoUrl: url.optional(),
-    apiBaseUrl: url.optional(),
-    scopeSeparator: z.enum([' ', ',']).optional(),
-    clientAuth: z.enum(['client_secret_post', 'client_secret_basic']).optional(),
-    authorizeParams: z.record(z.string(), z.string()).optional(),
-    defaultAccessLifetimeSec: z.number().int().positive().optional(),
-    rotatesRefreshToken: z.boolean().optional(),
-    reuseGraceSec: z.number().int().nonnegative().optional(),
-    refreshIdleLimitSec: z.number().int().positive().optional(),
-    refreshAbsoluteLifetimeSec: z.number().int().positive().optional(),
-    enabled: z.boolean().optional(),
-  })
-  .strict();
-export type ProviderConfig = z.infer<typeof providerConfigSchema>;
 
 const httpSchema = z
   .object({
@@ -122,13 +99,6 @@ export interface Config {
   expiryWarningDays: number;
 }
 
-export interface WebhookConfig {
-  url: string;
-  secret: string;
-  /** Event types delivered; `all` for every one. */
-  events: string[] | 'all';
-}
-
 export interface HttpConfig {
   stateless: boolean;
   allowedOrigins: string[];
@@ -136,13 +106,6 @@ export interface HttpConfig {
   maxBodyBytes: number;
   /** Requests per minute per caller (API key, JWT subject, or the local user); 0 = unlimited. */
   rateLimitPerMinute: number;
-}
-
-export interface JwtConfig {
-  issuer: string;
-  audience: string | undefined;
-  jwksUrl: string | undefined;
-  userClaim: string;
 }
 
 /** Per-provider env shorthands: SLACK_CLIENT_ID, GITHUB_CLIENT_SECRET, ... */

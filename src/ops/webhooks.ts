@@ -1,6 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { EventRow } from '../vault/types.js';
-import type { WebhookConfig } from '../app/config.js';
 import { type Logger, SECRET_FIELDS } from '../log.js';
 
 /**
@@ -18,6 +17,14 @@ import { type Logger, SECRET_FIELDS } from '../log.js';
  * none by contract, and any field named like a credential is dropped on the way out all the same.
  * The queue is in memory: `toolvault events --follow` reads the store and is the durable feed.
  */
+
+/** Where and what to deliver (TOOLVAULT_WEBHOOK_URL / _SECRET / _EVENTS, or `webhook` in the config file). */
+export interface WebhookConfig {
+  url: string;
+  secret: string;
+  /** Event types delivered; `all` for every one. */
+  events: string[] | 'all';
+}
 
 export interface WebhookOptions {
   config: WebhookConfig;

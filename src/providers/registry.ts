@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../app/config.js';
+import type { ProviderConfig } from './config.js';
 import { ConfigError } from '../errors.js';
 import { genericDeclaration } from './generic.js';
 import { github } from './github.js';

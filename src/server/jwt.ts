@@ -1,5 +1,4 @@
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
-import type { JwtConfig } from '../app/config.js';
 
 /**
  * Bearer JWTs from the deployment's identity provider, checked with jose: signature against the issuer's
@@ -10,6 +9,14 @@ import type { JwtConfig } from '../app/config.js';
 /** Asymmetric algorithms only: a JWKS holds public keys, and HMAC with a public key is the classic forgery. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 const CLOCK_TOLERANCE_SEC = 5;
+
+/** Which issuer's JWTs identify HTTP callers (`jwt` in the config file). */
+export interface JwtConfig {
+  issuer: string;
+  audience: string | undefined;
+  jwksUrl: string | undefined;
+  userClaim: string;
+}
 
 export interface JwtCaller {
   userId: string;

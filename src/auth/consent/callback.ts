@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { probe } from '../../providers/api-client.js';
 import type { Account, ConfiguredProvider, NormalizedGrant } from '../../providers/types.js';
 import { classifyTokenError } from '../refresh/classify.js';
-import type { ConsentDeps } from './links.js';
+import type { ConsentDeps } from './deps.js';
 import { ConsentProblem } from './problems.js';
 import { grantWrite } from '../refresh/grant.js';
 import { ConnectionIdMismatchError, type ConnectionRow, type ConsentRow } from '../../vault/types.js';

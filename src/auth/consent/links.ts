@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as oidc from 'openid-client';
-import type { Clock } from '../../clock.js';
-import type { Logger } from '../../log.js';
 import type { ConfiguredProvider } from '../../providers/types.js';
 import { type CallbackResult, confirmationHash, handleCallback } from './callback.js';
 import { ConsentProblem } from './problems.js';
-import type { OAuthClients } from '../oauth-client.js';
 import { missingScopes, normalizeScopes, requestedScopes } from '../scopes.js';
 import type { AuthReason, ConsentRow, SealedSecret } from '../../vault/types.js';
-import type { Vault } from '../../vault/vault.js';
+import type { ConsentDeps } from './deps.js';
+
+export type { ConsentDeps } from './deps.js';
 
 /**
  * The consent flow: single-use connect links bound to (user, provider, scopes), the redirect with state and
@@ -34,20 +33,6 @@ export type StartResult =
       reason: AuthReason;
       missingScopes: string[];
     };
-
-export interface ConsentDeps {
-  vault: Vault;
-  providers: ReadonlyMap<string, ConfiguredProvider>;
-  oauth: OAuthClients;
-  clock: Clock;
-  log: Logger;
-  /** Base of links and of the redirect URI; a function because port 0 is known only after listening. */
-  publicUrl: () => string;
-  /** For the probe that names the account when a token response does not (GitHub). */
-  fetch?: typeof fetch;
-  /** Jitter of the first refresh due time (default Math.random). */
-  random?: () => number;
-}
 
 /** What the user chose on the account-switch page. */
 export type SwitchDecision = 'switch' | 'keep';

@@ -3,7 +3,7 @@ import { probe } from '../../providers/api-client.js';
 import { waitAfterFailure } from './backoff.js';
 import type { TokenFailure } from './classify.js';
 import type { Episodes } from '../../ops/episodes.js';
-import type { RefreshDeps, RefreshReason } from './refresher.js';
+import type { RefreshDeps, RefreshReason } from './deps.js';
 import { type RefreshOutcome, settled } from './outcome.js';
 import type { ErrorKind } from '../../errors.js';
 import { transition } from '../states.js';

@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../clock.js';
-import type { Logger } from '../../log.js';
-import type { ConfiguredProvider, TokenSet } from '../../providers/types.js';
+import type { TokenSet } from '../../providers/types.js';
 import type { TokenFailure } from './classify.js';
 import { Episodes } from '../../ops/episodes.js';
 import { grantWrite } from './grant.js';
 import { LeaseKeeper } from './lease.js';
 import { refreshAtTokenEndpoint } from './lost-response.js';
-import type { OAuthClients } from '../oauth-client.js';
 import { RefreshFailures } from './failure.js';
 import { backingOff, failedFrom, REFRESHABLE, type RefreshOutcome, settled } from './outcome.js';
 import { SingleFlight } from './single-flight.js';
+import type { RefreshDeps, RefreshReason } from './deps.js';
 import type { ConnectionRow } from '../../vault/types.js';
-import type { Vault } from '../../vault/vault.js';
 
 /**
  * One refresh per credential at a time: single-flight inside the process, a lease in the store across
@@ -28,33 +25,8 @@ import type { Vault } from '../../vault/vault.js';
  * connection moves to reauthorization_required with reason `rotation_response_lost`.
  */
 
-export type RefreshReason = 'proactive' | 'reactive' | 'preflight' | 'health' | 'doctor';
-
 export type { RefreshOutcome } from './outcome.js';
-
-export interface RefreshDeps {
-  vault: Vault;
-  providers: ReadonlyMap<string, ConfiguredProvider>;
-  oauth: OAuthClients;
-  clock: Clock;
-  log: Logger;
-  fetch?: typeof fetch;
-  /** How long a lease holds; longer than a token call may take (openid-client times out at 15 s). */
-  leaseMs?: number;
-  /** Real ms between renewals of a held lease; 0 disables (tests simulating a frozen holder). */
-  renewMs?: number;
-  /** Real-time poll interval while another worker holds the lease. */
-  pollMs?: number;
-  /** Alert after this many failed refreshes in a row (config errors and rejected grants alert at once). */
-  alertAfter?: number;
-  /** Real ms a probe may take; kept well inside the lease. */
-  probeTimeoutMs?: number;
-  random?: () => number;
-  /** Where failures and recoveries become alert episodes; one shared per app (default: a private one). */
-  episodes?: Episodes;
-  /** Real ms between tries of a refresh token inside a reuse grace window after a lost response. */
-  graceRetryMs?: number;
-}
+export type { RefreshDeps, RefreshReason } from './deps.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
