@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import { type ApiClient, createApiClient } from '../providers/api-client.js';
 import type { ApiSignal, ConfiguredProvider } from '../providers/types.js';
 import type { ConsentService, StartResult } from './consent/links.js';
-import type { Episodes } from '../ops/episodes.js';
+import type { LifecycleObserver } from './refresh/observer.js';
 import type { Refresher } from './refresh/refresher.js';
 import { defaultScopes, missingScopes, normalizeScopes } from './scopes.js';
 import { transition } from './states.js';
@@ -58,7 +58,7 @@ export interface AccessDeps {
   /** Refresh before a call when the token expires within this many seconds (DESIGN default 60). */
   skewSec: number;
   /** Told when a call succeeds after an idle spell, which ends that alert episode. */
-  episodes?: Episodes;
+  episodes?: Pick<LifecycleObserver, 'callSucceeded'>;
 }
 
 /**

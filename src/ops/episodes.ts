@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
+import type { LifecycleObserver, RefreshFailure } from '../auth/refresh/observer.js';
 import type { ConnectionRow, EpisodeRow, EventRow, Store } from '../vault/types.js';
 
 /**
@@ -50,12 +51,7 @@ const ENDED_BY_REFRESH = new Set([
   'connection_idle',
 ]);
 
-export interface RefreshFailure {
-  kind: string;
-  code?: string | undefined;
-}
-
-export class Episodes {
+export class Episodes implements LifecycleObserver {
   /** provider -> connection -> time of its last outage-kind failure (this process's view). */
   readonly #recent = new Map<string, Map<string, number>>();
   readonly #alertAfter: number;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClients } from '../../src/auth/oauth-client.js';
 import { Refresher, type RefreshOutcome } from '../../src/auth/refresh/refresher.js';
+import { Episodes } from '../../src/ops/episodes.js';
 import { type SlackFake, startSlackFake } from '../fakes/slack.js';
 import { completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';
@@ -150,6 +151,7 @@ describe('rotation conflicts', () => {
       oauth: new OAuthClients(tv.app.providers, { fetch: gatedFetch }),
       clock,
       log: tv.app.log,
+      episodes: new Episodes({ store: () => tv.app.vault.store, clock, log: tv.app.log }),
       renewMs,
     });
 

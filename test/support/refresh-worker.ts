@@ -15,6 +15,7 @@ import { AccessBroker } from '../../src/auth/access.js';
 import { ConsentService } from '../../src/auth/consent/links.js';
 import { OAuthClients } from '../../src/auth/oauth-client.js';
 import { Refresher } from '../../src/auth/refresh/refresher.js';
+import { Episodes } from '../../src/ops/episodes.js';
 import { loadKeyRing } from '../../src/vault/master-key.js';
 import { createSealer } from '../../src/vault/seal.js';
 import { openSqliteStore } from '../../src/vault/sqlite/store.js';
@@ -55,7 +56,8 @@ const consent = new ConsentService({
   log,
   publicUrl: () => config.publicUrl,
 });
-const refresher = new Refresher({ vault, providers, oauth, clock, log, fetch: wired });
+const episodes = new Episodes({ store: () => vault.store, clock, log });
+const refresher = new Refresher({ vault, providers, oauth, clock, log, episodes, fetch: wired });
 const access = new AccessBroker({
   vault,
   providers,

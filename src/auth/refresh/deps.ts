@@ -1,8 +1,8 @@
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../log.js';
-import type { Episodes } from '../../ops/episodes.js';
 import type { ConfiguredProvider } from '../../providers/types.js';
 import type { OAuthClients } from '../oauth-client.js';
+import type { RefreshObserver } from './observer.js';
 import type { Vault } from '../../vault/vault.js';
 
 /** Why a refresh was asked for (logged, and on the `refreshed` event). */
@@ -22,13 +22,11 @@ export interface RefreshDeps {
   renewMs?: number;
   /** Real-time poll interval while another worker holds the lease. */
   pollMs?: number;
-  /** Alert after this many failed refreshes in a row (config errors and rejected grants alert at once). */
-  alertAfter?: number;
   /** Real ms a probe may take; kept well inside the lease. */
   probeTimeoutMs?: number;
   random?: () => number;
-  /** Where failures and recoveries become alert episodes; one shared per app (default: a private one). */
-  episodes?: Episodes;
+  /** Told of failures and recoveries (ops/episodes.ts makes them alert episodes); one shared per app. */
+  episodes: RefreshObserver;
   /** Real ms between tries of a refresh token inside a reuse grace window after a lost response. */
   graceRetryMs?: number;
 }

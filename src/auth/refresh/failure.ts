@@ -2,7 +2,7 @@ import type { ConfiguredProvider, TokenSet } from '../../providers/types.js';
 import { probe } from '../../providers/api-client.js';
 import { waitAfterFailure } from './backoff.js';
 import type { TokenFailure } from './classify.js';
-import type { Episodes } from '../../ops/episodes.js';
+import type { RefreshObserver } from './observer.js';
 import type { RefreshDeps, RefreshReason } from './deps.js';
 import { type RefreshOutcome, settled } from './outcome.js';
 import type { ErrorKind } from '../../errors.js';
@@ -17,7 +17,7 @@ import type { ConnectionRow } from '../../vault/types.js';
 export class RefreshFailures {
   constructor(
     private readonly d: RefreshDeps,
-    private readonly episodes: Episodes,
+    private readonly episodes: RefreshObserver,
   ) {}
 
   /** The provider rejected the grant. Downgrade only if the current access token also fails a live probe. */

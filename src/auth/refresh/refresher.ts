@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenSet } from '../../providers/types.js';
 import type { TokenFailure } from './classify.js';
-import { Episodes } from '../../ops/episodes.js';
 import { grantWrite } from './grant.js';
 import { LeaseKeeper } from './lease.js';
 import { refreshAtTokenEndpoint } from './lost-response.js';
@@ -9,6 +8,7 @@ import { RefreshFailures } from './failure.js';
 import { backingOff, failedFrom, REFRESHABLE, type RefreshOutcome, settled } from './outcome.js';
 import { SingleFlight } from './single-flight.js';
 import type { RefreshDeps, RefreshReason } from './deps.js';
+import type { RefreshObserver } from './observer.js';
 import type { ConnectionRow } from '../../vault/types.js';
 
 /**
@@ -36,18 +36,11 @@ export class Refresher {
   readonly #leaseMs: number;
   readonly #renewMs: number;
   readonly #pollMs: number;
-  readonly #episodes: Episodes;
+  readonly #episodes: RefreshObserver;
   readonly #failures: RefreshFailures;
 
   constructor(private readonly d: RefreshDeps) {
-    this.#episodes =
-      d.episodes ??
-      new Episodes({
-        store: () => d.vault.store,
-        clock: d.clock,
-        log: d.log,
-        ...(d.alertAfter !== undefined ? { alertAfter: d.alertAfter } : {}),
-      });
+    this.#episodes = d.episodes;
     this.#failures = new RefreshFailures(d, this.#episodes);
     this.#leaseMs = d.leaseMs ?? 30_000;
     this.#renewMs = d.renewMs ?? Math.floor(this.#leaseMs / 3);

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../log.js';
 import type { ConnectionChecker } from './checks.js';
-import type { Episodes } from '../../ops/episodes.js';
+import type { LifecycleObserver } from './observer.js';
 import type { Refresher } from './refresher.js';
 import type { ConnectionRow, Store } from '../../vault/types.js';
 
@@ -42,7 +42,7 @@ export class RefreshScheduler {
       clock: Clock;
       log: Logger;
       checker?: ConnectionChecker;
-      episodes?: Episodes;
+      episodes?: Pick<LifecycleObserver, 'sweep'>;
     },
     private readonly o: SchedulerOptions = {},
   ) {}
