@@ -6,6 +6,7 @@ import { classifyTokenError } from './refresh/classify.js';
 import type { OAuthClients } from './oauth-client.js';
 import type { ConnectionRow, ConnectionState } from '../vault/types.js';
 import type { Vault } from '../vault/vault.js';
+import { about, recordEvent } from '../vault/events.js';
 
 /** What `auth.status` and `toolvault status` show about a connection. Never a token. */
 export interface ConnectionView {
@@ -127,14 +128,9 @@ export class ConnectionService {
     }
     const now = this.d.clock.now();
     await store.deleteConnection(row.id);
-    await store.appendEvent({
-      at: now,
+    await recordEvent(store, about(row), now, {
       type: 'disconnected',
-      connectionId: row.id,
-      userId,
-      provider: providerId,
       fromState: row.state,
-      toState: null,
       reason: 'user_disconnect',
       detail: { revoked, ...(revokeError ? { revokeError } : {}) },
     });

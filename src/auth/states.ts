@@ -1,4 +1,5 @@
 import type { ConnectionRow, ConnectionState, LastError, Store } from '../vault/types.js';
+import { about, recordEvent } from '../vault/events.js';
 
 /**
  * The connection state machine: which moves are allowed, and the one function that makes them, so every
@@ -57,12 +58,8 @@ export async function transition(
   );
   if (!updated) return null;
   if (row.state !== t.to) {
-    await store.appendEvent({
-      at: now,
+    await recordEvent(store, about(row), now, {
       type: 'state_changed',
-      connectionId: row.id,
-      userId: row.userId,
-      provider: row.provider,
       fromState: row.state,
       toState: t.to,
       reason: t.reason,

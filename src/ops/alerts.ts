@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { Episodes } from './episodes.js';
 import type { ClientSecretSwitch } from '../auth/oauth-client.js';
+import { newEvent } from '../vault/events.js';
 import type { EventListener } from '../vault/observed.js';
 import type { EventRow, NewEvent, Store } from '../vault/types.js';
 
@@ -38,17 +39,7 @@ export function alertFor(e: EventRow): NewEvent | null {
     stateEvent: e.id,
   };
   if (Array.isArray(e.detail['needed'])) detail['needed'] = e.detail['needed'];
-  return {
-    at: e.at,
-    type: 'alert',
-    connectionId: e.connectionId,
-    userId: e.userId,
-    provider: e.provider,
-    fromState: null,
-    toState: null,
-    reason: e.toState,
-    detail,
-  };
+  return newEvent(e, e.at, { type: 'alert', reason: e.toState, detail });
 }
 
 /**
@@ -87,28 +78,19 @@ function reconnected(e: EventRow): boolean {
  * when toolvault had to fall back to the previous secret, a config alert — the new secret was refused.
  */
 export function clientSecretSwitchEvents(e: ClientSecretSwitch, now: number): NewEvent[] {
-  const base = {
-    at: now,
-    connectionId: null,
-    userId: null,
-    provider: e.provider,
-    fromState: null,
-    toState: null,
-  };
-  const switched: NewEvent = {
-    ...base,
+  const subject = { connectionId: null, userId: null, provider: e.provider };
+  const switched = newEvent(subject, now, {
     type: 'client_secret_switched',
     reason: e.now === 'previous' ? 'current_secret_rejected' : 'previous_secret_rejected',
     detail: { using: e.now, grantType: e.grantType },
-  };
+  });
   if (e.now !== 'previous') return [switched];
   return [
     switched,
-    {
-      ...base,
+    newEvent(subject, now, {
       type: 'alert',
       reason: 'client_secret_fallback',
       detail: { kind: 'config_error', using: 'previous', grantType: e.grantType },
-    },
+    }),
   ];
 }

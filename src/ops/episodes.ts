@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { LifecycleObserver, RefreshFailure } from '../auth/refresh/observer.js';
 import type { ConnectionRow, EpisodeRow, EventRow, Store } from '../vault/types.js';
+import { about, recordEvent } from '../vault/events.js';
 
 /**
  * Alert episodes: an alert opens once per episode and a `recovered` event closes it, so an operator (and a
@@ -206,14 +207,8 @@ export class Episodes implements LifecycleObserver {
       return false;
     }
     // A provider-wide alert names the connection that revealed it: where an operator starts looking.
-    await store.appendEvent({
-      at: now,
+    await recordEvent(store, about(row), now, {
       type: 'alert',
-      connectionId: row.id,
-      userId: row.userId,
-      provider: row.provider,
-      fromState: null,
-      toState: null,
       reason,
       detail: { ...detail, episode: key, scope },
     });
@@ -234,14 +229,13 @@ export class Episodes implements LifecycleObserver {
     const store = this.d.store();
     const closed = await store.closeEpisode(ep.key);
     if (!closed) return false; // another worker closed it and said so
-    await store.appendEvent({
-      at: now,
-      type: 'recovered',
+    const subject = {
       connectionId: closed.connectionId ?? via?.id ?? null,
       userId: closed.userId ?? via?.userId ?? null,
       provider: closed.provider,
-      fromState: null,
-      toState: null,
+    };
+    await recordEvent(store, subject, now, {
+      type: 'recovered',
       reason: closed.reason,
       detail: {
         episode: closed.key,

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Episodes } from './episodes.js';
 import type { ConnectionRow, Store } from '../vault/types.js';
+import { about, recordEvent } from '../vault/events.js';
 
 /**
  * The flat line of seed 004: a healthy connection through which nothing has succeeded — no call, no refresh —
@@ -58,14 +59,8 @@ export class IdleWatch {
         limit: 20,
       });
       if (recent.some((e) => e.reason === 'connection_idle' && e.at >= since)) continue;
-      await store.appendEvent({
-        at: now,
+      await recordEvent(store, about(row), now, {
         type: 'alert',
-        connectionId: row.id,
-        userId: row.userId,
-        provider: row.provider,
-        fromState: null,
-        toState: null,
         reason: 'connection_idle',
         detail: {
           kind: 'idle',

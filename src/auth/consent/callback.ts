@@ -6,6 +6,7 @@ import type { ConsentDeps } from './deps.js';
 import { ConsentProblem } from './problems.js';
 import { grantWrite } from '../refresh/grant.js';
 import { ConnectionIdMismatchError, type ConnectionRow, type ConsentRow } from '../../vault/types.js';
+import { about, recordEvent } from '../../vault/events.js';
 
 /**
  * The OAuth callback: find the consent by `state`, refuse replays and late or failed answers, exchange the
@@ -201,14 +202,8 @@ async function holdForSwitch(
     );
   }
   const current = before.account!;
-  await store.appendEvent({
-    at: now,
+  await recordEvent(store, about(before), now, {
     type: 'account_mismatch',
-    connectionId: before.id,
-    userId: c.userId,
-    provider: c.provider,
-    fromState: null,
-    toState: null,
     reason: 'awaiting_confirmation',
     detail: { authId: c.authId, current: current.id, incoming: incoming.id },
   });
@@ -246,12 +241,8 @@ async function storeGrant(
     );
     try {
       const row = await store.completeConsent(c.authId, id, write, now);
-      await store.appendEvent({
-        at: now,
+      await recordEvent(store, about(row), now, {
         type: 'state_changed',
-        connectionId: row.id,
-        userId: row.userId,
-        provider: row.provider,
         fromState: before?.state ?? 'pending',
         toState: 'healthy',
         reason: `consent_completed:${c.reason}`,

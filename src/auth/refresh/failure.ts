@@ -8,6 +8,7 @@ import { type RefreshOutcome, settled } from './outcome.js';
 import type { ErrorKind } from '../../errors.js';
 import { transition } from '../states.js';
 import type { ConnectionRow } from '../../vault/types.js';
+import { about, recordEvent } from '../../vault/events.js';
 
 /**
  * What the refresher does when a refresh fails (refresh.ts holds the lease meanwhile). A rejected grant is
@@ -150,12 +151,8 @@ export class RefreshFailures {
         ? settled(current)
         : { ok: false, row: null, kind: 'revoked', code: 'connection_deleted', downgraded: false };
     }
-    const base = { at: now, connectionId: row.id, userId: row.userId, provider: row.provider };
-    await store.appendEvent({
-      ...base,
+    await recordEvent(store, about(row), now, {
       type: 'refresh_failed',
-      fromState: null,
-      toState: null,
       reason,
       detail: {
         kind: failure.kind,

@@ -10,6 +10,7 @@ import { SingleFlight } from './single-flight.js';
 import type { RefreshDeps, RefreshReason } from './deps.js';
 import type { RefreshObserver } from './observer.js';
 import type { ConnectionRow } from '../../vault/types.js';
+import { about, recordEvent } from '../../vault/events.js';
 
 /**
  * One refresh per credential at a time: single-flight inside the process, a lease in the store across
@@ -173,14 +174,8 @@ export class Refresher {
       if (current && current.version !== row.version) return settled(current);
       return { ok: false, row: current, kind: 'rotation_conflict', code: 'lease_lost', downgraded: false };
     }
-    await vault.store.appendEvent({
-      at: now,
+    await recordEvent(vault.store, about(row), now, {
       type: 'refreshed',
-      connectionId: row.id,
-      userId: row.userId,
-      provider: row.provider,
-      fromState: null,
-      toState: null,
       reason,
       detail: {
         rotated: grant.tokens.refreshToken !== tokens.refreshToken,
