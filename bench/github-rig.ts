@@ -57,7 +57,7 @@ export async function startGitHubRig(o: GitHubFakeOptions = {}): Promise<GitHubR
     masterKey,
     env,
     async createApiKey(user) {
-      const c = spawnNode('src/cli.ts', ['apikeys', 'create', '--user', user], env());
+      const c = spawnNode('src/cli/main.ts', ['apikeys', 'create', '--user', user], env());
       const code = await c.exited();
       const key = c.stdout().trim();
       if (code !== 0 || !key.startsWith('tv_'))

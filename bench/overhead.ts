@@ -54,7 +54,7 @@ try {
   const apiKey = await rig.createApiKey('local');
   const auth = { authorization: `Bearer ${apiKey}` };
   const port = await freePort();
-  const tv = spawnNode('src/cli.ts', ['serve', '--http'], rig.env({ TOOLVAULT_PORT: String(port) }));
+  const tv = spawnNode('src/cli/main.ts', ['serve', '--http'], rig.env({ TOOLVAULT_PORT: String(port) }));
   children.push(tv);
   const tvUrl = (await tv.waitFor(/MCP endpoint:\s+(\S+)/))[1]!;
   const setup = new Client({ name: 'bench-setup', version: '1.0.0' });
@@ -78,7 +78,7 @@ try {
         : server === 'toolvault'
           ? {
               stdio: {
-                args: [...TS_LOADER, 'src/cli.ts', 'serve', '--stdio'],
+                args: [...TS_LOADER, 'src/cli/main.ts', 'serve', '--stdio'],
                 env: rig.env({ TOOLVAULT_PORT: '0' }),
               },
             }
