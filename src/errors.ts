@@ -1,29 +1,4 @@
-/**
- * DESIGN.md's error kinds. One classifier produces them; everything the outside sees is built from them.
- */
-export const ERROR_KINDS = [
-  'expired_access',
-  'revoked',
-  'rotation_conflict',
-  'config_error',
-  'missing_scope',
-  'rate_limited',
-  'transient',
-  'unknown',
-] as const;
-export type ErrorKind = (typeof ERROR_KINDS)[number];
-
-/** Whether a caller may usefully try the same thing again later. */
-export const RETRYABLE: Record<ErrorKind, boolean> = {
-  expired_access: true,
-  revoked: false,
-  rotation_conflict: true,
-  config_error: false,
-  missing_scope: false,
-  rate_limited: true,
-  transient: true,
-  unknown: false,
-};
+import type { ErrorKind } from './contract.js';
 
 /**
  * An error with a kind. Its message must never hold a token or a raw provider body; the provider's error

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { type ErrorKind, RETRYABLE } from '../errors.js';
+import { type ErrorKind, RETRYABLE } from '../contract.js';
 import type { Logger } from '../log.js';
 import { type ApiClient, createApiClient } from '../providers/api-client.js';
 import type { ApiSignal, ConfiguredProvider } from '../providers/types.js';

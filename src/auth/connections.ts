@@ -4,7 +4,8 @@ import { revokeToken } from '../providers/revocation.js';
 import type { ConfiguredProvider } from '../providers/types.js';
 import { classifyTokenError } from './refresh/classify.js';
 import type { OAuthClients } from './oauth-client.js';
-import type { ConnectionRow, ConnectionState } from '../vault/types.js';
+import type { ConnectionState, ErrorKind } from '../contract.js';
+import type { ConnectionRow } from '../vault/types.js';
 import type { Vault } from '../vault/vault.js';
 import { about, recordEvent } from '../vault/events.js';
 
@@ -24,7 +25,7 @@ export interface ConnectionView {
   nextCheckAt: string | null;
   /** When the refresh token ends whatever its use; a reconnect is needed before then. Null when unknown. */
   refreshExpiresAt: string | null;
-  lastError: { kind: string; at: string } | null;
+  lastError: { kind: ErrorKind; at: string } | null;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

@@ -1,3 +1,4 @@
+import type { AuthReason, ResultKind, ResultStatus } from '../contract.js';
 import type { Store } from '../vault/types.js';
 import type { Logger } from '../log.js';
 
@@ -11,9 +12,9 @@ export interface ToolCallRecord {
   /** Canonical (dotted) name. */
   tool: string;
   provider: string | null;
-  status: string;
+  status: ResultStatus;
   /** The error kind, or the auth-required reason; null for success. */
-  kind: string | null;
+  kind: ResultKind | AuthReason | null;
   durationMs: number;
   callId: string;
 }

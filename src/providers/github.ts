@@ -1,4 +1,4 @@
-import type { ErrorKind } from '../errors.js';
+import type { ErrorKind } from '../contract.js';
 import { retryAfterSeconds } from './retry-after.js';
 import { standardRequestError, statusCode } from './standard-api.js';
 import { readStandardGrant, str } from './standard-grant.js';

@@ -1,4 +1,4 @@
-import type { ErrorKind } from '../errors.js';
+import type { ErrorKind } from '../contract.js';
 import { adaptSlackTokenResponse, readSlackGrant } from './slack-token-response.js';
 import { standardRequestError, transportSignal } from './standard-api.js';
 import { obj, str } from './standard-grant.js';

@@ -1,4 +1,4 @@
-import type { ErrorKind } from '../errors.js';
+import type { ErrorKind } from '../contract.js';
 
 /**
  * Provider declarations: everything toolvault knows about a provider, as data. Where a provider really

@@ -102,7 +102,6 @@ export function createMcpServer(opts: McpServerOptions): Server {
     const started = performance.now();
     const finish = async (r: ToolResult): Promise<CallToolResult> => {
       const s = r.structured;
-      const kind = s['kind'] ?? s['reason'];
       const provider = tool.provider ?? s['provider'];
       await rt.onToolCall?.({
         at,
@@ -110,7 +109,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
         tool: tool.name,
         provider: typeof provider === 'string' ? provider : null,
         status: s.status,
-        kind: typeof kind === 'string' ? kind : null,
+        kind: s.kind ?? s.reason ?? null,
         durationMs: performance.now() - started,
         callId,
       });
@@ -150,7 +149,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
         return await tool.run(parsed.data, ctx);
       } catch (err) {
         if (err instanceof ConsentProblem) {
-          return errorResult(err.code, err.message);
+          return errorResult(err.kind, err.message);
         }
         // The SDK would send a thrown message to the model as is; unknown errors get a reference instead.
         rt.log.error(

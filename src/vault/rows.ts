@@ -1,3 +1,4 @@
+import { AUTH_REASONS, ERROR_KINDS } from '../contract.js';
 import {
   type Account,
   type AuthReason,
@@ -190,11 +191,6 @@ export class StoreDataError extends Error {
   }
 }
 
-const AUTH_REASONS: readonly AuthReason[] = [
-  'not_connected',
-  'reauthorization_required',
-  'scope_update_required',
-];
 const CONSENT_STATUSES: readonly ConsentStatus[] = [
   'created',
   'redirected',
@@ -235,7 +231,7 @@ function lastError(text: string): LastError {
   if (!isRecord(v) || typeof v['kind'] !== 'string' || typeof v['at'] !== 'number') {
     throw new StoreDataError('connections.last_error');
   }
-  const out: LastError = { kind: v['kind'], at: v['at'] };
+  const out: LastError = { kind: oneOf(v['kind'], ERROR_KINDS, 'connections.last_error'), at: v['at'] };
   if (typeof v['code'] === 'string') out.code = v['code'];
   if (typeof v['retryAt'] === 'number') out.retryAt = v['retryAt'];
   return out;

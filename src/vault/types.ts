@@ -1,8 +1,11 @@
+import type { AuthReason, ConnectionState, ErrorKind } from '../contract.js';
 import type { Account } from '../providers/types.js';
 import type { OperationsStore } from './operation-types.js';
 import type { SealedSecret } from './seal.js';
 
 export type { Account, SealedSecret };
+/** Re-exported for the vault's own readers; the vocabulary lives in contract.ts. */
+export { CONNECTION_STATES, type AuthReason, type ConnectionState } from '../contract.js';
 export * from './operation-types.js';
 
 /**
@@ -10,20 +13,8 @@ export * from './operation-types.js';
  * Methods are async so a networked store fits the same shape. Secrets cross this boundary only sealed.
  */
 
-export const CONNECTION_STATES = [
-  'pending',
-  'healthy',
-  'refreshing',
-  'reauthorization_required',
-  'scope_update_required',
-  'disabled',
-] as const;
-export type ConnectionState = (typeof CONNECTION_STATES)[number];
-
-export type AuthReason = 'not_connected' | 'reauthorization_required' | 'scope_update_required';
-
 export interface LastError {
-  kind: string;
+  kind: ErrorKind;
   at: number;
   code?: string;
   /** When the provider said it will take requests again (its Retry-After, uncapped): what callers are told. */

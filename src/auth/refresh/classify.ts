@@ -1,4 +1,5 @@
-import { type ErrorKind, ToolvaultError } from '../../errors.js';
+import type { ErrorKind } from '../../contract.js';
+import { ToolvaultError } from '../../errors.js';
 import { retryAfterSeconds } from '../../providers/retry-after.js';
 import type { ApiSignal, ProviderDeclaration } from '../../providers/types.js';
 

@@ -5,7 +5,7 @@ import type { TokenFailure } from './classify.js';
 import type { RefreshObserver } from './observer.js';
 import type { RefreshDeps, RefreshReason } from './deps.js';
 import { type RefreshOutcome, settled } from './outcome.js';
-import type { ErrorKind } from '../../errors.js';
+import type { ErrorKind } from '../../contract.js';
 import { transition } from '../states.js';
 import type { ConnectionRow } from '../../vault/types.js';
 import { about, recordEvent } from '../../vault/events.js';

@@ -1,4 +1,4 @@
-import type { ErrorKind } from '../../errors.js';
+import type { ErrorKind } from '../../contract.js';
 import type { ConnectionRow } from '../../vault/types.js';
 
 /** What a refresh attempt came to, and how a stored row reads as one. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONNECTION_STATES } from '../../vault/types.js';
+import { CONNECTION_STATES, ERROR_KINDS } from '../../contract.js';
 import { defineTool } from '../kit/define.js';
 import { errorResult, okResult, outputSchema } from '../kit/result.js';
 
@@ -22,7 +22,7 @@ const connection = z.object({
     .string()
     .nullable()
     .describe('when the grant ends whatever its use: the user must reconnect before then'),
-  lastError: z.object({ kind: z.string(), at: z.string() }).nullable(),
+  lastError: z.object({ kind: z.enum(ERROR_KINDS), at: z.string() }).nullable(),
 });
 
 export const authStatus = defineTool({

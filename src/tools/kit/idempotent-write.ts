@@ -81,7 +81,7 @@ function mayHaveActed(result: ToolResult, t: WriteTexts, keyed: boolean): ToolRe
     `${t.provider} did not confirm ${t.verb} ${t.thing}: it may or may not ` +
     `exist now. toolvault did not retry, to avoid a duplicate. Before trying again, ${t.howToCheck}` +
     (keyed ? '; if it is not there, retry with a new idempotencyKey.' : '.');
-  return errorResult(String(s['kind'] ?? 'unknown'), message, {
+  return errorResult(s.kind ?? 'unknown', message, {
     retryable: s['retryable'] === true,
     ...(typeof s['retryAfterSeconds'] === 'number' ? { retryAfterSeconds: s['retryAfterSeconds'] } : {}),
     ...(typeof s['provider'] === 'string' ? { provider: s['provider'] } : {}),

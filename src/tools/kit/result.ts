@@ -1,16 +1,18 @@
 import { z } from 'zod';
-import type { AuthReason } from '../../vault/types.js';
+import {
+  AUTH_REASONS,
+  type AuthReason,
+  RESULT_KINDS,
+  RESULT_STATUSES,
+  type ResultKind,
+  type ResultStatus,
+} from '../../contract.js';
 
 /**
  * The one place results for the outside are built. Every tool's output schema is one object with a
  * `status` field and optional fields for each outcome, because the SDK v1 client validates
  * `structuredContent` against the output schema even when `isError` is true.
  */
-
-export const RESULT_STATUSES = ['ok', 'pending', 'connected', 'auth_required', 'error'] as const;
-export type ResultStatus = (typeof RESULT_STATUSES)[number];
-
-const AUTH_REASONS = ['not_connected', 'reauthorization_required', 'scope_update_required'] as const;
 
 /** Fields of the auth-required result (DESIGN.md), shared by every tool's output schema. */
 const authRequiredShape = {
@@ -24,7 +26,7 @@ const authRequiredShape = {
 
 /** Fields of an error result. `kind` is one of DESIGN.md's error kinds or a tool outcome such as `not_found`. */
 const errorShape = {
-  kind: z.string().optional().describe('error kind, e.g. transient, rate_limited, not_found'),
+  kind: z.enum(RESULT_KINDS).optional().describe('error kind, e.g. transient, rate_limited, not_found'),
   retryable: z.boolean().optional().describe('whether trying again later may succeed'),
   retryAfterSeconds: z.number().optional().describe('seconds to wait before retrying'),
   message: z.string().optional().describe('what went wrong, for the user or the agent'),
@@ -44,10 +46,11 @@ export function outputSchema<T extends z.ZodRawShape>(fields: T) {
   });
 }
 
+/** A result for the outside; `kind` (errors) and `reason` (auth required) are typed for the audit trail. */
 export interface ToolResult {
   isError: boolean;
   text: string;
-  structured: { status: ResultStatus } & Record<string, unknown>;
+  structured: { status: ResultStatus; kind?: ResultKind; reason?: AuthReason } & Record<string, unknown>;
 }
 
 export function okResult(
@@ -98,7 +101,7 @@ export function authRequiredResult(f: AuthRequiredFields): ToolResult {
 }
 
 export function errorResult(
-  kind: string,
+  kind: ResultKind,
   message: string,
   opts: { retryable?: boolean; retryAfterSeconds?: number; provider?: string; details?: string[] } = {},
 ): ToolResult {

@@ -1,3 +1,4 @@
+import type { ResultKind } from '../../contract.js';
 import type { ApiRequestError } from '../../providers/types.js';
 import { errorResult, type ToolResult } from '../kit/result.js';
 
@@ -7,7 +8,7 @@ import { errorResult, type ToolResult } from '../kit/result.js';
  * Slack's raw body never reaches the agent.
  */
 
-type Explain = (channel: string) => [kind: string, message: string];
+type Explain = (channel: string) => [kind: ResultKind, message: string];
 
 const KNOWN: Record<string, Explain> = {
   channel_not_found: (ch) => [
@@ -39,7 +40,7 @@ const KNOWN: Record<string, Explain> = {
 /** A result for a Slack method that failed for a reason of its own; `channel` names what was asked for. */
 export function slackRequestFailed(error: ApiRequestError, channel: string): ToolResult {
   const known = KNOWN[error.code];
-  const [kind, message] = known
+  const [kind, message]: [ResultKind, string] = known
     ? known(channel)
     : [
         'unknown',
