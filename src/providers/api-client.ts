@@ -1,4 +1,5 @@
 import { ToolvaultError } from '../errors.js';
+import { NEVER_REACHED_CODES } from './network.js';
 import { standardRequestError } from './standard-api.js';
 import type {
   Account,
@@ -57,14 +58,6 @@ export interface ApiClientOptions {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_REDIRECTS = 3;
-/** Connection errors that prove the request never reached the provider (undici puts them in `cause.code`). */
-const NEVER_REACHED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'EHOSTUNREACH',
-]);
 
 function normalizedBase(apiBaseUrl: string): URL {
   const base = new URL(apiBaseUrl);
@@ -115,7 +108,7 @@ export function networkSignal(err: unknown): ApiSignal {
   if (name === 'TimeoutError') return { kind: 'transient', code: 'timeout' };
   if (name === 'AbortError') return { kind: 'transient', code: 'aborted' };
   const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
-  if (typeof code === 'string' && NEVER_REACHED.has(code)) {
+  if (typeof code === 'string' && NEVER_REACHED_CODES.has(code)) {
     return { kind: 'transient', code: code.toLowerCase(), neverReached: true };
   }
   return { kind: 'transient', code: typeof code === 'string' ? code.toLowerCase() : 'network_error' };

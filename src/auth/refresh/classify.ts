@@ -1,5 +1,6 @@
 import type { ErrorKind } from '../../contract.js';
 import { ToolvaultError } from '../../errors.js';
+import { NEVER_REACHED_CODES } from '../../providers/network.js';
 import { retryAfterSeconds } from '../../providers/retry-after.js';
 import type { ApiSignal, ProviderDeclaration } from '../../providers/types.js';
 
@@ -64,16 +65,8 @@ const CONFIG_CODES = new Set([
   'OAUTH_UNSUPPORTED_OPERATION',
 ]);
 
-/** Network failures (undici `cause.code`) that prove the request never left us. */
-const NEVER_REACHED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'EHOSTUNREACH',
-]);
 const NETWORK = new Set([
-  ...NEVER_REACHED,
+  ...NEVER_REACHED_CODES,
   'ECONNRESET',
   'EPIPE',
   'ETIMEDOUT',
@@ -157,7 +150,7 @@ function network(err: unknown): TokenFailure | undefined {
     typeof causeCode === 'string' ? causeCode : typeof e?.['code'] === 'string' ? (e['code'] as string) : '';
   if (NETWORK.has(code) || code.startsWith('UND_ERR_')) {
     const f: Fields = { kind: 'transient', code: code.toLowerCase() };
-    if (NEVER_REACHED.has(code)) f.neverReached = true;
+    if (NEVER_REACHED_CODES.has(code)) f.neverReached = true;
     return finish(f);
   }
   // undici's generic "fetch failed" with a cause we do not know: still a transport failure.
