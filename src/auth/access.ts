@@ -1,11 +1,18 @@
 import type { Clock } from '../clock.js';
-import { type ErrorKind, RETRYABLE } from '../contract.js';
 import type { Logger } from '../log.js';
 import { type ApiClient, createApiClient } from '../providers/api-client.js';
 import type { ApiSignal, ConfiguredProvider } from '../providers/types.js';
-import type { ConsentService, StartResult } from './consent/links.js';
+import type { ConsentService } from './consent/links.js';
 import type { LifecycleObserver } from './refresh/observer.js';
 import type { Refresher } from './refresh/refresher.js';
+import { duringBackoff, type Failed, fail, refreshMessage, signalFailure } from './access-failures.js';
+import {
+  type AccessResult,
+  CallStopped,
+  createProviderApi,
+  type ProviderApi,
+  type WireLog,
+} from './provider-api.js';
 import { defaultScopes, missingScopes, normalizeScopes } from './scopes.js';
 import { transition } from './states.js';
 import type { ConnectionRow } from '../vault/types.js';
@@ -13,38 +20,22 @@ import type { Vault } from '../vault/vault.js';
 
 /**
  * The path of every provider call (DESIGN, "The way a call travels"): connection state, scopes, a fresh
- * token (refreshed first when it expires within the skew), the call with the token injected by the API
- * client, then one refresh and one retry on a 401-equivalent. Tools get an ApiClient and never a token.
+ * token (refreshed first when it expires within the skew), then an API client that injects the token and
+ * deals with credential signals one request at a time (provider-api.ts). Tools get that client, never a
+ * token, and run once per call.
  */
 
-export type AccessFailure =
-  | { type: 'auth_required'; providerName: string; start: Extract<StartResult, { status: 'pending' }> }
-  | {
-      type: 'error';
-      kind: ErrorKind | 'disabled';
-      message: string;
-      retryable: boolean;
-      retryAfterSeconds?: number;
-      code?: string;
-    };
+export type { AccessFailure, AccessResult } from './provider-api.js';
 
-export type AccessResult<T> = { ok: true; value: T } | { ok: false; failure: AccessFailure };
-
-/** Thrown inside a tool's run when a response carries a credential or transport signal; caught here. */
-class SignalAbort extends Error {
-  constructor(readonly signal: ApiSignal) {
-    super(`provider signal ${signal.kind}`);
-  }
-}
-
-/**
- * The provider signal `err` carries on its way to the broker, or null. For tools that must know what a
- * write ran into (did the provider refuse it, or may it have acted?), and for a tool that already wrote and
- * makes an optional follow-up read: letting that read's signal through would make the broker re-run the
- * whole tool (a refresh and retry) or report the write as failed, and the agent would repeat it.
- */
-export function providerSignalOf(err: unknown): ApiSignal | null {
-  return err instanceof SignalAbort ? err.signal : null;
+/** One call's access: its API client's record of the wire, and the one run of the tool. */
+export interface AccessSession {
+  /** What the call's requests did: for the write judge (tools/kit/judge.ts). */
+  readonly wire: Readonly<WireLog>;
+  /**
+   * Runs `run` once with the API client. A call stopped by a signal becomes a failure; bookkeeping after a
+   * finished run (last use, alert episodes) is logged when it fails and never changes the answer.
+   */
+  run<T>(run: (api: ProviderApi) => Promise<T>): Promise<AccessResult<T>>;
 }
 
 export interface AccessDeps {
@@ -61,23 +52,29 @@ export interface AccessDeps {
   episodes?: Pick<LifecycleObserver, 'callSucceeded'>;
 }
 
-/**
- * The longest wait passed on to an agent. Not a backoff (toolvault's own retries stay capped at 60 s): the
- * provider's real wait, so an agent told "GitHub's limit resets in an hour" does not retry every minute.
- */
-const RETRY_REPORT_CAP_SEC = 24 * 3600;
 /** lastUsedAt is bookkeeping for idle detection: minute resolution is enough and spares a write per call. */
 const USED_RESOLUTION_MS = 60_000;
 
 export class AccessBroker {
   constructor(private readonly d: AccessDeps) {}
 
+  /** Opens access and runs `run` once: {@link open} and {@link AccessSession.run} in one step. */
   async call<T>(
     userId: string,
     providerId: string,
     scopes: readonly string[],
-    run: (api: ApiClient) => Promise<T>,
+    run: (api: ProviderApi) => Promise<T>,
   ): Promise<AccessResult<T>> {
+    const opened = await this.open(userId, providerId, scopes);
+    return opened.ok ? opened.value.run(run) : opened;
+  }
+
+  /** Checks the connection, refreshes a token about to expire, and hands out one call's access. */
+  async open(
+    userId: string,
+    providerId: string,
+    scopes: readonly string[],
+  ): Promise<AccessResult<AccessSession>> {
     const p = this.d.providers.get(providerId);
     if (!p) return fail('config_error', `The ${providerId} provider is not configured on this toolvault.`);
     const name = p.declaration.displayName;
@@ -95,44 +92,68 @@ export class AccessBroker {
       if (!fresh.ok) return fresh;
       row = fresh.value;
     }
-    for (let attempt = 1; ; attempt++) {
-      const tokens = this.d.vault.openTokens(row);
-      const api = this.#client(p, tokens.accessToken);
-      try {
-        const value = await run(api);
+    return { ok: true, value: this.#session(p, row, userId, scopes, name) };
+  }
+
+  #session(
+    p: ConfiguredProvider,
+    first: ConnectionRow,
+    userId: string,
+    scopes: readonly string[],
+    name: string,
+  ): AccessSession {
+    let row = first;
+    let client: { row: ConnectionRow; api: ApiClient } | undefined;
+    const wire: WireLog = { reached: 0, last: null };
+    const api = createProviderApi(
+      {
+        client: () => {
+          // A new client only when a refresh brought a new row (and token).
+          if (client?.row !== row) {
+            client = { row, api: this.#client(p, this.d.vault.openTokens(row).accessToken) };
+          }
+          return client.api;
+        },
+        refresh: async () => {
+          const fresh = await this.#refresh(row, 'reactive', userId, scopes, name);
+          if (fresh.ok) row = fresh.value;
+          return fresh;
+        },
+        stop: async (s) => {
+          if (s.kind === 'missing_scope')
+            return (await this.#scopeGap(row, s, userId, p.declaration.id, scopes, name)).failure;
+          return signalFailure(s, name).failure;
+        },
+      },
+      wire,
+    );
+    let ran = false;
+    return {
+      wire,
+      run: async (run) => {
+        // A tool runs once per call: a second run would repeat requests the provider may have acted on.
+        if (ran) throw new Error('an access session runs one tool call');
+        ran = true;
+        let value;
+        try {
+          value = await run(api);
+        } catch (err) {
+          if (err instanceof CallStopped) return { ok: false, failure: err.failure };
+          throw err;
+        }
         await this.#touch(row);
         return { ok: true, value };
-      } catch (err) {
-        if (!(err instanceof SignalAbort)) throw err;
-        const s = err.signal;
-        if ((s.kind === 'expired_access' || s.kind === 'revoked') && attempt === 1) {
-          // A 401 (or Slack's 200-status equivalent) means the provider did not act: refresh once, retry once.
-          const fresh = await this.#refresh(row, 'reactive', userId, scopes, name);
-          if (!fresh.ok) return fresh;
-          row = fresh.value;
-          continue;
-        }
-        if (s.kind === 'transient' && s.neverReached && attempt === 1) continue;
-        if (s.kind === 'missing_scope') return this.#scopeGap(row, s, userId, providerId, scopes, name);
-        return this.#signalFailure(s, name);
-      }
-    }
+      },
+    };
   }
 
   #client(p: ConfiguredProvider, accessToken: string): ApiClient {
-    const inner = createApiClient({
+    return createApiClient({
       declaration: p.declaration,
       accessToken,
       now: () => this.d.clock.now(),
       ...(this.d.fetch ? { fetch: this.d.fetch } : {}),
     });
-    return {
-      async request(method, path, options) {
-        const r = await inner.request(method, path, options);
-        if (r.signal) throw new SignalAbort(r.signal);
-        return r;
-      },
-    };
   }
 
   #expiresSoon(row: ConnectionRow): boolean {
@@ -179,7 +200,7 @@ export class AccessBroker {
     providerId: string,
     scopes: readonly string[],
     name: string,
-  ): Promise<AccessResult<never>> {
+  ): Promise<Failed> {
     const now = this.d.clock.now();
     const needed = normalizeScopes([...scopes, ...(s.missingScopes ?? [])]);
     const moved = await transition(
@@ -203,32 +224,12 @@ export class AccessBroker {
     return this.#authRequired(userId, providerId, needed, name);
   }
 
-  #signalFailure(s: ApiSignal, name: string): AccessResult<never> {
-    const wait =
-      s.retryAfterSeconds === undefined
-        ? undefined
-        : Math.min(RETRY_REPORT_CAP_SEC, Math.max(1, Math.ceil(s.retryAfterSeconds)));
-    const messages: Partial<Record<ErrorKind, string>> = {
-      rate_limited: `${name} is rate limiting these requests${wait ? `; retry in ${wait} s` : ''}.`,
-      transient: `${name} did not answer properly (${s.code ?? 'temporary failure'}); the request may be retried later.`,
-      expired_access: `${name} rejected the credential even after a refresh.`,
-      revoked: `${name} rejected the credential even after a refresh.`,
-      config_error: `toolvault's ${name} configuration was rejected (${s.code ?? 'config error'}).`,
-    };
-    return fail(
-      s.kind,
-      messages[s.kind] ?? `${name} returned an unexpected error (${s.code ?? s.kind}).`,
-      wait,
-      s.code,
-    );
-  }
-
   async #authRequired(
     userId: string,
     providerId: string,
     scopes: readonly string[],
     name: string,
-  ): Promise<AccessResult<never>> {
+  ): Promise<Failed> {
     const start = await this.d.consent.start(userId, providerId, [...scopes]);
     if (start.status === 'connected') {
       // Raced with a consent that just finished: the caller may simply retry.
@@ -237,10 +238,16 @@ export class AccessBroker {
     return { ok: false, failure: { type: 'auth_required', providerName: name, start } };
   }
 
+  /** Bookkeeping after the provider answered: it never fails the call (a full disk must not undo a write). */
   async #touch(row: ConnectionRow): Promise<void> {
     const now = this.d.clock.now();
     if (row.lastUsedAt !== null && now - row.lastUsedAt < USED_RESOLUTION_MS) return;
-    await this.d.vault.store.updateConnection(row.id, { lastUsedAt: now }, now);
+    try {
+      await this.d.vault.store.updateConnection(row.id, { lastUsedAt: now }, now);
+    } catch (err) {
+      this.d.log.error({ connection: row.id, err: (err as Error).message }, 'could not record the last use');
+      return;
+    }
     // At most once a minute per connection, like the write above: an idle spell ends with a success.
     await this.d.episodes?.callSucceeded(row).catch((err: unknown) => {
       this.d.log.error(
@@ -249,41 +256,4 @@ export class AccessBroker {
       );
     });
   }
-}
-
-function refreshMessage(kind: ErrorKind, name: string, waitSec?: number): string {
-  const retry = waitSec ? `try again in ${waitSec} s` : 'try again shortly';
-  if (kind === 'config_error')
-    return `toolvault could not refresh the ${name} credential because of a configuration problem; an operator has been alerted.`;
-  if (kind === 'rate_limited') return `${name} is rate limiting token refreshes; ${retry}.`;
-  if (kind === 'transient') return `${name} is not answering token refreshes right now; ${retry}.`;
-  return `toolvault could not refresh the ${name} credential right now (${kind}); ${retry}.`;
-}
-
-/**
- * What a caller is told while a failed refresh backs off. The connection is not downgraded, so anything
- * but a configuration problem or a rate limit is, for the caller, a transient outage.
- */
-function duringBackoff(kind: string | undefined): ErrorKind {
-  return kind === 'config_error' || kind === 'rate_limited' ? kind : 'transient';
-}
-
-function fail(
-  kind: ErrorKind | 'disabled',
-  message: string,
-  retryAfterSeconds?: number,
-  code?: string,
-): AccessResult<never> {
-  const retryable = kind === 'disabled' ? false : RETRYABLE[kind];
-  return {
-    ok: false,
-    failure: {
-      type: 'error',
-      kind,
-      message,
-      retryable,
-      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-      ...(code ? { code } : {}),
-    },
-  };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
+import type { WriteOutcomeKind } from '../contract.js';
 import type { Logger } from '../log.js';
 import type { IdempotencyRecord, Store } from '../vault/types.js';
 
@@ -29,11 +30,16 @@ export class WriteNotSentError extends Error {
   }
 }
 
-export type GuardedResult<R> =
-  | { type: 'fresh'; value: R }
+/** What another call left under a key: its result to replay, a write still running, or a lost outcome. */
+export type KeyTaken =
   | { type: 'replay'; result: Record<string, unknown>; firstAt: number }
   | { type: 'in_progress'; retryAfterSeconds: number }
   | { type: 'uncertain'; firstAt: number };
+
+export type GuardedResult<R> = { type: 'fresh'; value: R } | KeyTaken;
+
+/** Claiming a key: the caller may act (and must settle the claim), or someone else has it. */
+export type KeyClaim = { type: 'claimed'; claimId: string } | KeyTaken;
 
 export interface IdempotencyDeps {
   store: Store;
@@ -66,15 +72,11 @@ export class IdempotencyService {
   }
 
   /**
-   * Runs `write` at most once per (userId, key) within the TTL. `key` must already be namespaced by the
-   * caller (tool name), so two tools never share one.
+   * Claims `key` for one write by `userId`, or says what an earlier call left under it (waiting briefly for
+   * one still running). `key` must already be namespaced by the caller (tool name), so two tools never
+   * share one. A claim must be settled.
    */
-  async once<R>(
-    userId: string,
-    key: string,
-    write: () => Promise<WriteOutcome<R>>,
-    signal?: AbortSignal,
-  ): Promise<GuardedResult<R>> {
+  async claim(userId: string, key: string, signal?: AbortSignal): Promise<KeyClaim> {
     const claimId = randomUUID();
     await this.#purge();
     const times = { leaseMs: this.#leaseMs, ttlMs: this.ttlMs };
@@ -86,36 +88,54 @@ export class IdempotencyService {
       claim = await this.d.store.claimIdempotencyKey(userId, key, claimId, this.d.clock.now(), times);
       if (!claim.claimed) return (await this.#existing(userId, key, claim.record, signal)) ?? inProgress(1);
     }
+    return { type: 'claimed', claimId };
+  }
 
+  /**
+   * Settles a claim by how the write ended: `done` keeps `result` (no secrets) for repeats, `not_acted`
+   * frees the key, `uncertain` blocks it until its TTL runs out.
+   */
+  async settle(
+    userId: string,
+    key: string,
+    claimId: string,
+    outcome: WriteOutcomeKind,
+    result: Record<string, unknown> = {},
+  ): Promise<void> {
+    const now = this.d.clock.now();
+    if (outcome === 'done') {
+      const kept = await this.d.store.completeIdempotencyKey(userId, key, claimId, result, now, this.ttlMs);
+      // Lost the claim (the lease ran out mid-call): the result still stands, but repeats will see `uncertain`.
+      if (!kept) this.d.log.warn({ user: userId }, 'idempotency claim lapsed before its write finished');
+    } else if (outcome === 'not_acted') {
+      await this.d.store.releaseIdempotencyKey(userId, key, claimId);
+    } else {
+      await this.d.store.markIdempotencyKeyUncertain(userId, key, claimId, now, this.ttlMs);
+    }
+  }
+
+  /** Runs `write` at most once per (userId, key) within the TTL: {@link claim}, the write, {@link settle}. */
+  async once<R>(
+    userId: string,
+    key: string,
+    write: () => Promise<WriteOutcome<R>>,
+    signal?: AbortSignal,
+  ): Promise<GuardedResult<R>> {
+    const claim = await this.claim(userId, key, signal);
+    if (claim.type !== 'claimed') return claim;
     let out: WriteOutcome<R>;
     try {
       out = await write();
     } catch (err) {
       if (err instanceof WriteNotSentError) {
-        await this.d.store.releaseIdempotencyKey(userId, key, claimId);
+        await this.settle(userId, key, claim.claimId, 'not_acted');
         throw err.cause;
       }
       // An exception mid-write says nothing about whether the provider acted.
-      await this.d.store.markIdempotencyKeyUncertain(userId, key, claimId, this.d.clock.now(), this.ttlMs);
+      await this.settle(userId, key, claim.claimId, 'uncertain');
       throw err;
     }
-    const now = this.d.clock.now();
-    if (out.outcome === 'done') {
-      const kept = await this.d.store.completeIdempotencyKey(
-        userId,
-        key,
-        claimId,
-        out.result,
-        now,
-        this.ttlMs,
-      );
-      // Lost the claim (the lease ran out mid-call): the result still stands, but repeats will see `uncertain`.
-      if (!kept) this.d.log.warn({ user: userId }, 'idempotency claim lapsed before its write finished');
-    } else if (out.outcome === 'not_acted') {
-      await this.d.store.releaseIdempotencyKey(userId, key, claimId);
-    } else {
-      await this.d.store.markIdempotencyKeyUncertain(userId, key, claimId, now, this.ttlMs);
-    }
+    await this.settle(userId, key, claim.claimId, out.outcome, out.outcome === 'done' ? out.result : {});
     return { type: 'fresh', value: out.value };
   }
 
@@ -124,7 +144,7 @@ export class IdempotencyService {
     key: string,
     record: IdempotencyRecord,
     signal?: AbortSignal,
-  ): Promise<GuardedResult<never> | null> {
+  ): Promise<KeyTaken | null> {
     const deadline = Date.now() + this.#waitMs;
     let current: IdempotencyRecord | null = record;
     // Real time, not the injected clock: this waits for another request in flight, not for token expiry.
@@ -151,6 +171,6 @@ export class IdempotencyService {
   }
 }
 
-function inProgress(retryAfterSeconds: number): GuardedResult<never> {
+function inProgress(retryAfterSeconds: number): KeyTaken {
   return { type: 'in_progress', retryAfterSeconds };
 }

@@ -8,11 +8,11 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { ConsentProblem } from '../auth/consent/problems.js';
 import type { Logger } from '../log.js';
 import { correlationId, withLogContext } from '../log-context.js';
 import type { ToolContext, ToolDefinition, ToolServices } from '../tools/kit/define.js';
-import { errorResult, type ToolResult } from '../tools/kit/result.js';
+import { callTool } from '../tools/kit/pipeline.js';
+import type { ToolResult } from '../tools/kit/result.js';
 import type { ToolCallRecord } from '../ops/audit.js';
 
 /**
@@ -60,13 +60,6 @@ function describe(tool: ToolDefinition, style: ToolNameStyle): Tool {
   };
 }
 
-function inputProblem(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
-    .join('; ');
-}
-
 function toCallResult(r: ToolResult): CallToolResult {
   return { content: [{ type: 'text', text: r.text }], structuredContent: r.structured, isError: r.isError };
 }
@@ -100,7 +93,26 @@ export function createMcpServer(opts: McpServerOptions): Server {
     const callId = correlationId('call');
     const at = rt.now?.() ?? Date.now();
     const started = performance.now();
-    const finish = async (r: ToolResult): Promise<CallToolResult> => {
+    const ctx: ToolContext = {
+      userId,
+      signal: extra.signal,
+      services: rt.services,
+      offerLink: async (link) => {
+        // URL-mode elicitation needs the client's say-so; the auth_required result is sent regardless.
+        if (!server.getClientCapabilities()?.elicitation?.url) return;
+        server
+          .elicitInput({
+            mode: 'url',
+            message: link.message,
+            url: link.url,
+            elicitationId: link.elicitationId,
+          })
+          .catch((err: unknown) =>
+            rt.log.debug({ err: (err as Error).message }, 'url elicitation not completed'),
+          );
+      },
+    };
+    const audit = async (r: ToolResult): Promise<void> => {
       const s = r.structured;
       const provider = tool.provider ?? s['provider'];
       await rt.onToolCall?.({
@@ -113,58 +125,10 @@ export function createMcpServer(opts: McpServerOptions): Server {
         durationMs: performance.now() - started,
         callId,
       });
-      return toCallResult(r);
     };
-    return withLogContext({ callId }, async () => finish(await runTool()));
-
-    async function runTool(): Promise<ToolResult> {
-      if (!tool) throw new Error('unreachable');
-      const parsed = tool.input.safeParse(req.params.arguments ?? {});
-      if (!parsed.success) {
-        return errorResult(
-          'invalid_request',
-          `Invalid input for ${tool.name}: ${inputProblem(parsed.error)}`,
-        );
-      }
-      const ctx: ToolContext = {
-        userId,
-        signal: extra.signal,
-        services: rt.services,
-        offerLink: async (link) => {
-          // URL-mode elicitation needs the client's say-so; the auth_required result is sent regardless.
-          if (!server.getClientCapabilities()?.elicitation?.url) return;
-          server
-            .elicitInput({
-              mode: 'url',
-              message: link.message,
-              url: link.url,
-              elicitationId: link.elicitationId,
-            })
-            .catch((err: unknown) =>
-              rt.log.debug({ err: (err as Error).message }, 'url elicitation not completed'),
-            );
-        },
-      };
-      try {
-        return await tool.run(parsed.data, ctx);
-      } catch (err) {
-        if (err instanceof ConsentProblem) {
-          return errorResult(err.kind, err.message);
-        }
-        // The SDK would send a thrown message to the model as is; unknown errors get a reference instead.
-        rt.log.error(
-          {
-            ref: callId,
-            tool: tool.name,
-            user: userId,
-            err: (err as Error).message,
-            stack: (err as Error).stack,
-          },
-          'tool failed',
-        );
-        return errorResult('unknown', `toolvault hit an internal error (ref ${callId}).`);
-      }
-    }
+    return withLogContext({ callId }, async () =>
+      toCallResult(await callTool(tool, req.params.arguments, ctx, { log: rt.log, callId, audit })),
+    );
   });
   return server;
 }

@@ -1,15 +1,13 @@
 import { z } from 'zod';
-import { githubRequestFailed, githubUnreadable } from './errors.js';
+import { githubRequestFailed } from './errors.js';
 import { issueNumberInput, ownerInput, repoInput, repoPath } from './refs.js';
-import { idempotentWrite } from '../kit/idempotent-write.js';
-import { callProvider } from '../kit/provider-tool.js';
-import { defineTool } from '../kit/define.js';
-import { okResult, outputSchema } from '../kit/result.js';
+import { defineProviderTool } from '../kit/provider-tool.js';
+import { known, okResult, outputSchema } from '../kit/result.js';
 
 const SCOPES = ['repo'];
-const commentBody = z.object({ id: z.number(), html_url: z.string() });
+const commentBody = z.object({ id: known(z.number()), html_url: known(z.string()) });
 
-export const githubAddComment = defineTool({
+export const githubAddComment = defineProviderTool({
   name: 'github.addComment',
   title: 'Comment on a GitHub issue',
   description:
@@ -30,32 +28,24 @@ export const githubAddComment = defineTool({
     issueNumber: z.number().optional(),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async run(input, ctx) {
+  // No key: the judge only makes sure a lost answer is reported as "may have been posted".
+  write: (input) => ({
+    provider: 'GitHub',
+    thing: `the comment on issue #${input.number} in ${input.owner}/${input.repo}`,
+    verb: 'posting',
+    howToCheck: 'read its comments',
+  }),
+  async run(input, api) {
     const what = `issue #${input.number} in ${input.owner}/${input.repo}`;
-    // No key: idempotentWrite only makes sure a lost answer is reported as "may have been posted".
-    return idempotentWrite(
-      ctx,
-      undefined,
-      {
-        provider: 'GitHub',
-        thing: `the comment on ${what}`,
-        verb: 'posting',
-        howToCheck: 'read its comments',
-      },
-      (track) =>
-        callProvider(ctx, 'github', SCOPES, async (raw) => {
-          const api = track(raw);
-          const path = `${repoPath(input.owner, input.repo)}/issues/${input.number}/comments`;
-          const r = await api.request('POST', path, { json: { body: input.body } });
-          if (r.error) return githubRequestFailed(r, r.error, what);
-          const c = commentBody.safeParse(r.body);
-          if (!c.success) return githubUnreadable(`the new comment on ${what}`);
-          return okResult(`Commented on ${what}: ${c.data.html_url}`, {
-            id: c.data.id,
-            url: c.data.html_url,
-            issueNumber: input.number,
-          });
-        }),
-    );
+    const path = `${repoPath(input.owner, input.repo)}/issues/${input.number}/comments`;
+    const r = await api.request('POST', path, { json: { body: input.body } });
+    if (r.error) return githubRequestFailed(r, r.error, what);
+    const c = commentBody.safeParse(r.body);
+    const { id, html_url: url } = c.success ? c.data : {};
+    return okResult(`Commented on ${what}${url ? `: ${url}` : ''}`, {
+      ...(id !== undefined ? { id } : {}),
+      ...(url !== undefined ? { url } : {}),
+      issueNumber: input.number,
+    });
   },
 });

@@ -1,16 +1,21 @@
 import { z } from 'zod';
-import { defineTool } from '../kit/define.js';
-import { githubRequestFailed, githubUnreadable } from './errors.js';
-import { issueBody } from './issue-shape.js';
+import { githubRequestFailed } from './errors.js';
 import { ownerInput, repoInput, repoPath } from './refs.js';
-import { idempotentWrite } from '../kit/idempotent-write.js';
-import { callProvider } from '../kit/provider-tool.js';
-import { okResult, outputSchema } from '../kit/result.js';
+import { defineProviderTool } from '../kit/provider-tool.js';
+import { known, okResult, outputSchema } from '../kit/result.js';
 
 /** `repo` is what OAuth Apps need to create issues in private repositories (GitHub App tokens ignore scopes). */
 const SCOPES = ['repo'];
 
-export const githubCreateIssue = defineTool({
+/** The fields of GitHub's `issue` this tool reports, each optional: the issue exists once GitHub says 201. */
+const created = z.object({
+  number: known(z.number()),
+  html_url: known(z.string()),
+  id: known(z.number()),
+  title: known(z.string()),
+});
+
+export const githubCreateIssue = defineProviderTool({
   name: 'github.createIssue',
   title: 'Create a GitHub issue',
   description:
@@ -51,43 +56,43 @@ export const githubCreateIssue = defineTool({
   }),
   // Without a key a repeat opens a second issue, so the tool as a whole is not idempotent.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async run(input, ctx) {
+  write: (input) => {
     const where = `${input.owner}/${input.repo}`;
-    const key = input.idempotencyKey ? `github.createIssue:${input.idempotencyKey}` : undefined;
-    return idempotentWrite(
-      ctx,
-      key,
-      {
-        provider: 'GitHub',
-        thing: `the issue in ${where}`,
-        verb: 'creating',
-        howToCheck: `look for it with github.searchIssues (e.g. "repo:${where} in:title <words of the title>")`,
-        replay: (r, at) =>
-          `Issue #${String(r['number'])} was already created for this idempotencyKey (at ${at}): ` +
-          `${String(r['url'])}. No new issue was opened.`,
+    return {
+      key: input.idempotencyKey,
+      provider: 'GitHub',
+      thing: `the issue in ${where}`,
+      verb: 'creating',
+      howToCheck: `look for it with github.searchIssues (e.g. "repo:${where} in:title <words of the title>")`,
+      replay: (r, at) =>
+        `Issue ${r['number'] === undefined ? '' : `#${String(r['number'])} `}was already created for this ` +
+        `idempotencyKey (at ${at})${typeof r['url'] === 'string' ? `: ${r['url']}` : ''}. No new issue was opened.`,
+    };
+  },
+  async run(input, api) {
+    const where = `${input.owner}/${input.repo}`;
+    const r = await api.request('POST', `${repoPath(input.owner, input.repo)}/issues`, {
+      json: {
+        title: input.title,
+        ...(input.body !== undefined ? { body: input.body } : {}),
+        ...(input.labels ? { labels: input.labels } : {}),
       },
-      (track) =>
-        callProvider(ctx, 'github', SCOPES, async (raw) => {
-          const api = track(raw);
-          const r = await api.request('POST', `${repoPath(input.owner, input.repo)}/issues`, {
-            json: {
-              title: input.title,
-              ...(input.body !== undefined ? { body: input.body } : {}),
-              ...(input.labels ? { labels: input.labels } : {}),
-            },
-          });
-          if (r.error) return githubRequestFailed(r, r.error, `the repository ${where}`);
-          const issue = issueBody.safeParse(r.body);
-          if (!issue.success) return githubUnreadable(`the new issue in ${where}`);
-          const { number, html_url: url, id, title } = issue.data;
-          return okResult(`Created issue #${number} in ${where}: ${url}`, {
-            number,
-            url,
-            id,
-            repository: where,
-            title,
-          });
-        }),
-    );
+    });
+    if (r.error) return githubRequestFailed(r, r.error, `the repository ${where}`);
+    // A 2xx is done even when its body lacks a field GitHub documents: say what is known.
+    const issue = created.safeParse(r.body);
+    const { number, html_url: url, id, title } = issue.success ? issue.data : {};
+    const text =
+      number !== undefined && url !== undefined
+        ? `Created issue #${number} in ${where}: ${url}`
+        : `Created an issue in ${where}${number !== undefined ? ` (#${number})` : ''}; GitHub's answer lacked ` +
+          'its number or link, so find it with github.searchIssues.';
+    return okResult(text, {
+      ...(number !== undefined ? { number } : {}),
+      ...(url !== undefined ? { url } : {}),
+      ...(id !== undefined ? { id } : {}),
+      repository: where,
+      title: title ?? input.title,
+    });
   },
 });

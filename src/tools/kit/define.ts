@@ -3,11 +3,13 @@ import type { AccessBroker } from '../../auth/access.js';
 import type { ConnectionService } from '../../auth/connections.js';
 import type { ConsentService } from '../../auth/consent/links.js';
 import type { IdempotencyService } from '../../auth/idempotency.js';
+import type { ProviderApi } from '../../auth/provider-api.js';
 import type { ToolResult } from './result.js';
 
 /**
- * A tool is data plus one `run` function. `run` receives validated input and a context; it never sees a
- * token (provider tools get an authenticated API client, see provider-tool.ts).
+ * A tool is data plus one `run` function that executes once per call (pipeline.ts runs the steps around
+ * it). A provider tool's `run` gets an API client that injects the user's token and deals with credential
+ * trouble itself; it never sees a token and never defends itself against being run twice.
  */
 
 export interface ToolAnnotations {
@@ -34,7 +36,26 @@ export interface ToolContext {
   offerLink?: (link: { message: string; url: string; elicitationId: string }) => Promise<void>;
 }
 
-export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {
+/**
+ * What a write tells the pipeline: the agent's idempotency key if any, and the words for an outcome the
+ * judge cannot confirm ("GitHub did not confirm creating the issue in o/r: it may or may not exist").
+ */
+export interface WriteSpec {
+  /** The agent's key, as given; the pipeline namespaces it by tool. */
+  key?: string | undefined;
+  /** Display name of the provider, e.g. `GitHub`. */
+  provider: string;
+  /** e.g. `the issue in o/r`. */
+  thing: string;
+  /** e.g. `creating`. */
+  verb: string;
+  /** How the agent can check whether the write happened, e.g. "search with github.searchIssues". */
+  howToCheck: string;
+  /** The text of a replayed result (writes under a key). */
+  replay?: (result: Record<string, unknown>, firstAt: string) => string;
+}
+
+interface ToolBase<S extends z.ZodObject> {
   /** Canonical dotted name (`slack.postMessage`); served as `slack_postMessage` by default. */
   name: string;
   title: string;
@@ -43,16 +64,30 @@ export interface ToolDefinition<S extends z.ZodObject = z.ZodObject> {
   input: S;
   output: z.ZodObject;
   annotations: ToolAnnotations;
-  /** Provider whose connection the tool acts through, and the scopes it needs. */
-  provider?: string;
-  scopes?: string[];
+}
+
+/** A tool that answers from toolvault itself (auth.start, auth.status, auth.disconnect). */
+export interface LocalToolDefinition<S extends z.ZodObject = z.ZodObject> extends ToolBase<S> {
+  provider?: undefined;
   run(input: z.infer<S>, ctx: ToolContext): Promise<ToolResult>;
 }
 
+/** A tool that acts through the user's connection to `provider`, which must grant `scopes`. */
+export interface ProviderToolDefinition<S extends z.ZodObject = z.ZodObject> extends ToolBase<S> {
+  provider: string;
+  scopes: string[];
+  /** Set on tools that change something at the provider: its outcome is judged, and a key honoured. */
+  write?: (input: z.infer<S>) => WriteSpec;
+  run(input: z.infer<S>, api: ProviderApi, ctx: ToolContext): Promise<ToolResult>;
+}
+
+export type ToolDefinition<S extends z.ZodObject = z.ZodObject> =
+  LocalToolDefinition<S> | ProviderToolDefinition<S>;
+
 /**
- * Declares a tool. The result is erased to the common type: the server validates input with `def.input`
+ * Declares a tool. The result is erased to the common type: the pipeline validates input with `def.input`
  * before calling `run`, which is what makes the erasure safe.
  */
-export function defineTool<S extends z.ZodObject>(def: ToolDefinition<S>): ToolDefinition {
+export function defineTool<S extends z.ZodObject>(def: LocalToolDefinition<S>): ToolDefinition {
   return def as unknown as ToolDefinition;
 }

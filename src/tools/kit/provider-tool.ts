@@ -1,35 +1,22 @@
 import type { z } from 'zod';
-import type { ApiClient } from '../../providers/api-client.js';
-import { defineTool, type ToolContext, type ToolDefinition } from './define.js';
+import type { AccessFailure } from '../../auth/provider-api.js';
+import type { ProviderToolDefinition, ToolContext, ToolDefinition } from './define.js';
 import { authRequiredResult, errorResult, type ToolResult } from './result.js';
 
-/**
- * A tool that acts through a provider connection. Its `run` gets an API client that injects the user's
- * token; credential trouble (expiry, revocation, scope gaps, rate limits, outages) never reaches `run` —
- * the access broker turns it into a refresh and retry, an auth_required result, or an error result.
- */
-export interface ProviderToolDefinition<S extends z.ZodObject> extends Omit<
-  ToolDefinition<S>,
-  'run' | 'provider' | 'scopes'
-> {
-  provider: string;
-  scopes: string[];
-  run(input: z.infer<S>, api: ApiClient, ctx: ToolContext): Promise<ToolResult>;
+/** Declares a tool that acts through a provider connection (see {@link ProviderToolDefinition}). */
+export function defineProviderTool<S extends z.ZodObject>(def: ProviderToolDefinition<S>): ToolDefinition {
+  return def as unknown as ToolDefinition;
 }
 
 /**
- * Runs `run` through the access broker for `provider` with `scopes` and turns every failure into the
- * outside's result. For tools that need to act around the call (github.createIssue's idempotency key).
+ * The outside's result for a call that could not reach or finish at the provider: an auth-required result
+ * with its link (also offered through URL elicitation when the client supports it), or an error result.
  */
-export async function callProvider(
+export async function failureResult(
   ctx: ToolContext,
   provider: string,
-  scopes: string[],
-  run: (api: ApiClient) => Promise<ToolResult>,
+  f: AccessFailure,
 ): Promise<ToolResult> {
-  const r = await ctx.services.access.call(ctx.userId, provider, scopes, run);
-  if (r.ok) return r.value;
-  const f = r.failure;
   if (f.type === 'auth_required') {
     const s = f.start;
     await ctx.offerLink?.({
@@ -51,12 +38,5 @@ export async function callProvider(
     retryable: f.retryable,
     provider,
     ...(f.retryAfterSeconds !== undefined ? { retryAfterSeconds: f.retryAfterSeconds } : {}),
-  });
-}
-
-export function defineProviderTool<S extends z.ZodObject>(def: ProviderToolDefinition<S>): ToolDefinition {
-  return defineTool<S>({
-    ...def,
-    run: (input, ctx) => callProvider(ctx, def.provider, def.scopes, (api) => def.run(input, api, ctx)),
   });
 }

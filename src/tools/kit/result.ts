@@ -119,3 +119,12 @@ export function errorResult(
     },
   };
 }
+
+/**
+ * A field of a provider's 2xx answer: kept when it has the documented type, dropped otherwise. A write the
+ * provider confirmed is done even when its answer lacks a field (DESIGN, "Other result kinds"): the tool
+ * reports what is known rather than "may or may not exist".
+ */
+export function known<T extends z.ZodType>(t: T) {
+  return t.optional().catch(undefined);
+}

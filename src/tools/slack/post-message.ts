@@ -1,34 +1,26 @@
 import { z } from 'zod';
-import { providerSignalOf } from '../../auth/access.js';
-import type { ApiClient } from '../../providers/api-client.js';
-import { defineTool } from '../kit/define.js';
-import { idempotentWrite } from '../kit/idempotent-write.js';
-import { callProvider } from '../kit/provider-tool.js';
-import { okResult, outputSchema } from '../kit/result.js';
+import type { ProviderApi } from '../../auth/provider-api.js';
+import { defineProviderTool } from '../kit/provider-tool.js';
+import { known, okResult, outputSchema } from '../kit/result.js';
 import { channelInput, displayChannel, SLACK_TS } from './refs.js';
-import { slackRequestFailed, slackUnreadable } from './errors.js';
+import { slackRequestFailed } from './errors.js';
 
-const posted = z.object({ channel: z.string(), ts: z.string() });
+const posted = z.object({ channel: known(z.string()), ts: known(z.string()) });
 const permalinkBody = z.object({ permalink: z.string() });
 
-/**
- * Best effort: the message is already posted, so nothing here may fail the call. A provider signal (rate
- * limit, expired token) must not reach the broker either: it would re-run the tool and post twice.
- */
-async function permalink(api: ApiClient, channel: string, ts: string): Promise<string | undefined> {
-  try {
-    const r = await api.request('GET', 'chat.getPermalink', { query: { channel, message_ts: ts } });
-    const body = permalinkBody.safeParse(r.body);
-    return !r.error && body.success ? body.data.permalink : undefined;
-  } catch (err) {
-    if (providerSignalOf(err)) return undefined;
-    throw err;
-  }
+/** Best effort: the message is already posted, so this read is optional and nothing here fails the call. */
+async function permalink(api: ProviderApi, channel: string, ts: string): Promise<string | undefined> {
+  const r = await api.optional('GET', 'chat.getPermalink', { query: { channel, message_ts: ts } });
+  const body = permalinkBody.safeParse(r?.body);
+  return r && !r.error && body.success ? body.data.permalink : undefined;
 }
 
 const SCOPES = ['chat:write'];
 
-export const slackPostMessage = defineTool({
+const where = (input: { channel: string; threadTs?: string | undefined }) =>
+  `${displayChannel(input.channel)}${input.threadTs ? ' (in thread)' : ''}`;
+
+export const slackPostMessage = defineProviderTool({
   name: 'slack.postMessage',
   title: 'Post a Slack message',
   description:
@@ -53,32 +45,26 @@ export const slackPostMessage = defineTool({
     permalink: z.string().optional().describe('link to the message in Slack'),
   }),
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async run(input, ctx) {
-    const where = `${displayChannel(input.channel)}${input.threadTs ? ' (in thread)' : ''}`;
-    const texts = {
-      provider: 'Slack',
-      thing: `the message to ${where}`,
-      verb: 'posting',
-      howToCheck: 'read the channel with slack.readMessages',
-    };
-    return idempotentWrite(ctx, undefined, texts, (track) =>
-      callProvider(ctx, 'slack', SCOPES, async (raw) => {
-        const api = track(raw);
-        const r = await api.request('POST', 'chat.postMessage', {
-          form: { channel: input.channel, text: input.text, thread_ts: input.threadTs },
-        });
-        if (r.error) return slackRequestFailed(r.error, displayChannel(input.channel));
-        const body = posted.safeParse(r.body);
-        if (!body.success) return slackUnreadable('chat.postMessage');
-        const { channel, ts } = body.data;
-        const link = await permalink(raw, channel, ts);
-        return okResult(`Posted to ${where}: ts ${ts}${link ? `, ${link}` : ''}.`, {
-          channel,
-          ts,
-          ...(input.threadTs ? { threadTs: input.threadTs } : {}),
-          ...(link ? { permalink: link } : {}),
-        });
-      }),
-    );
+  write: (input) => ({
+    provider: 'Slack',
+    thing: `the message to ${where(input)}`,
+    verb: 'posting',
+    howToCheck: 'read the channel with slack.readMessages',
+  }),
+  async run(input, api) {
+    const r = await api.request('POST', 'chat.postMessage', {
+      form: { channel: input.channel, text: input.text, thread_ts: input.threadTs },
+    });
+    if (r.error) return slackRequestFailed(r.error, displayChannel(input.channel));
+    // Slack said ok: the message is posted, even if its answer lacks the channel or ts.
+    const body = posted.safeParse(r.body);
+    const { channel, ts } = body.success ? body.data : {};
+    const link = channel && ts ? await permalink(api, channel, ts) : undefined;
+    return okResult(`Posted to ${where(input)}${ts ? `: ts ${ts}` : ''}${link ? `, ${link}` : ''}.`, {
+      ...(channel ? { channel } : {}),
+      ...(ts ? { ts } : {}),
+      ...(input.threadTs ? { threadTs: input.threadTs } : {}),
+      ...(link ? { permalink: link } : {}),
+    });
   },
 });

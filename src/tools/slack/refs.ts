@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiClient } from '../../providers/api-client.js';
+import type { ProviderApi } from '../../auth/provider-api.js';
 import type { ApiRequestError } from '../../providers/types.js';
 
 /**
@@ -39,11 +39,11 @@ const MAX_PAGES = 5;
 
 /**
  * Resolves a reference to a channel id. Ids pass through; names are looked up with conversations.list
- * (public and private channels the user is in), which needs `channels:read` — the broker turns a missing
+ * (public and private channels the user is in), which needs `channels:read` — the API client turns a missing
  * scope into a scope update. Returns the request error when Slack refused the lookup.
  */
 export async function resolveChannel(
-  api: ApiClient,
+  api: ProviderApi,
   ref: string,
 ): Promise<{ id: string } | { notFound: true } | { error: ApiRequestError } | { unreadable: true }> {
   if (isChannelId(ref)) return { id: ref };
