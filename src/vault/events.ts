@@ -1,3 +1,4 @@
+import type { EventType } from '../contract.js';
 import type { ConnectionState, EventRow, NewEvent, Store } from './types.js';
 
 /**
@@ -20,7 +21,7 @@ export function about(row: { id: string; userId: string | null; provider: string
 /** What happened: the event's type and, where it applies, its reason, state change and detail. */
 export interface EventFacts {
   /** DESIGN.md's event types (`state_changed`, `refreshed`, `alert`, ...). */
-  type: NewEvent['type'];
+  type: EventType;
   reason?: string | null;
   fromState?: ConnectionState | null;
   toState?: ConnectionState | null;
