@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { probe } from '../providers/api-client.js';
 import type { ConfiguredProvider } from '../providers/types.js';
 import { effectiveState } from '../auth/connections.js';
+import { probeToken } from '../auth/token-probe.js';
 import type { ExpiryWatch } from './expiry-watch.js';
 import type { Refresher } from '../auth/refresh/refresher.js';
 import { CONNECTION_STATES, type ConnectionRow, type ConnectionState } from '../vault/types.js';
@@ -132,15 +132,11 @@ export class HealthMonitor {
       if (!p?.declaration.probe) continue;
       this.#probedAt.set(row.id, now);
       probed++;
-      let verdict: string;
-      try {
-        verdict = (await probe(p, this.d.vault.openTokens(row).accessToken, this.d.fetch ?? fetch)).verdict;
-      } catch {
-        verdict = 'unknown';
-      }
-      if (verdict !== 'invalid') continue;
+      const finding = await probeToken(this.d, p, row);
+      if (finding === 'alive' || finding === 'no_answer') continue;
       failed++;
-      // A failed probe is half the evidence: the refresher asks the provider for the other half.
+      // A failed probe is half the evidence: the refresher asks the provider for the other half (or, for an
+      // unreadable secret, records the operator's problem).
       await this.d.refresher.refresh(row.id, 'health', row.version).catch((err: unknown) => {
         this.d.log.error({ connection: row.id, err: (err as Error).message }, 'health refresh crashed');
       });

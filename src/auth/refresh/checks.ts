@@ -1,9 +1,9 @@
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../log.js';
-import { probe } from '../../providers/api-client.js';
 import type { ConfiguredProvider } from '../../providers/types.js';
 import { nextProbeAt, PROBE_RETRY_MS } from './plan.js';
 import type { Refresher } from './refresher.js';
+import { probeToken } from '../token-probe.js';
 import type { ConnectionRow } from '../../vault/types.js';
 import type { Vault } from '../../vault/vault.js';
 
@@ -39,20 +39,9 @@ export class ConnectionChecker {
       await store.updateConnection(row.id, { nextCheckAt: null }, now);
       return 'unknown';
     }
-    let verdict: string;
-    try {
-      const tokens = this.d.vault.openTokens(row);
-      verdict = (
-        await probe(p, tokens.accessToken, this.d.fetch ?? fetch, {
-          timeoutMs: this.d.probeTimeoutMs ?? 10_000,
-        })
-      ).verdict;
-    } catch {
-      // An unopenable secret: the refresher records it as the operator's problem, and backs off.
-      verdict = 'invalid';
-    }
+    const finding = await probeToken(this.d, p, row, { timeoutMs: this.d.probeTimeoutMs ?? 10_000 });
     const at = this.d.clock.now();
-    if (verdict === 'valid') {
+    if (finding === 'alive') {
       const next = nextProbeAt(
         p.declaration,
         { now: at, accessExpiresAt: row.accessExpiresAt },
@@ -61,11 +50,17 @@ export class ConnectionChecker {
       await store.updateConnection(row.id, { nextCheckAt: next }, at);
       return 'alive';
     }
-    if (verdict !== 'invalid') {
+    if (finding === 'no_answer') {
       await store.updateConnection(row.id, { nextCheckAt: at + PROBE_RETRY_MS }, at);
       return 'unknown';
     }
-    this.d.log.info({ connection: row.id, provider: row.provider }, 'probe found the token dead; refreshing');
+    // Dead, or unreadable: the refresher gathers the rest of the evidence, or records the unopenable secret
+    // as the operator's problem, and backs off.
+    if (finding === 'dead')
+      this.d.log.info(
+        { connection: row.id, provider: row.provider },
+        'probe found the token dead; refreshing',
+      );
     const out = await this.d.refresher.refresh(row.id, 'health', row.version);
     if (out.ok) return 'refreshed';
     if (out.downgraded) return 'downgraded';
