@@ -9,6 +9,7 @@ import { backingOff, failedFrom, REFRESHABLE, type RefreshOutcome, settled } fro
 import { SingleFlight } from './single-flight.js';
 import type { RefreshDeps, RefreshReason } from './deps.js';
 import type { RefreshObserver } from './observer.js';
+import { VaultIntegrityError } from '../../vault/seal.js';
 import type { ConnectionRow } from '../../vault/types.js';
 import { about, recordEvent } from '../../vault/events.js';
 
@@ -92,7 +93,7 @@ export class Refresher {
 
   async #withLease(row: ConnectionRow, reason: RefreshReason): Promise<RefreshOutcome> {
     const store = this.d.vault.store;
-    const keeper = new LeaseKeeper(store, row.id, this.owner, this.d.clock, this.#leaseMs).start(
+    const keeper = new LeaseKeeper(store, row.id, this.owner, this.d.clock, this.#leaseMs, this.d.log).start(
       this.#renewMs,
     );
     try {
@@ -114,6 +115,7 @@ export class Refresher {
       tokens = vault.openTokens(row);
     } catch (err) {
       // A key missing from the ring or a damaged row: an operator problem, never the user's grant.
+      if (!(err instanceof VaultIntegrityError)) throw err;
       log.error({ connection: row.id, err: (err as Error).name }, 'stored secret cannot be opened');
       return this.#failures.failed(row, { kind: 'config_error', code: 'secret_unreadable' }, reason);
     }
