@@ -96,7 +96,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   if (keys.created) log.info({ path: keys.path }, 'created a new master key; back it up');
   const fixedSealer = await createSealer(keys.ring);
   // A key file is followed while serving, so `toolvault keys rotate` needs no restart (key-file-sealer.ts).
-  const sealer = keys.source === 'file' && keys.path ? new KeyFileSealer(keys.path, keys.ring) : fixedSealer;
+  const sealer =
+    keys.source === 'file' && keys.path ? new KeyFileSealer(keys.path, keys.ring, log) : fixedSealer;
   // Every event written through the store reaches metrics, webhooks and the alert rules (observed.ts).
   const listeners: EventListener[] = [];
   const store = observeStore(

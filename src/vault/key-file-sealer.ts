@@ -1,4 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { decodeKeyFile } from './master-key.js';
 import { buildSealer, type KeyRing, type SealedSecret, type Sealer } from './seal.js';
 
@@ -13,10 +15,13 @@ export class KeyFileSealer implements Sealer {
   #sealer: Sealer;
   #stamp: string;
   readonly #keys: Map<string, Uint8Array>;
+  /** The version of the file last found damaged: logged once, not on every seal. */
+  #damaged = '';
 
   constructor(
     private readonly path: string,
     ring: KeyRing,
+    private readonly log: Logger,
   ) {
     this.#keys = new Map(ring.keys);
     this.#sealer = buildSealer(ring);
@@ -48,14 +53,25 @@ export class KeyFileSealer implements Sealer {
     return this.#sealer.open(secret, ad);
   }
 
-  /** Reloads when the file changed; a file that is missing or damaged leaves the ring as it was. */
+  /**
+   * Reloads when the file changed. A file that is missing (between stat and read) or damaged (a hand edit, a
+   * write cut short) leaves the ring as it was — sealing goes on under a key that still opens — and a damaged
+   * one is logged, since the next restart will refuse it.
+   */
   #follow(): void {
     const stamp = stampOf(this.path);
-    if (stamp === this.#stamp || stamp === '') return;
+    if (stamp === this.#stamp || stamp === '' || stamp === this.#damaged) return;
     let ring: KeyRing;
     try {
       ring = decodeKeyFile(readFileSync(this.path, 'utf8'), this.path);
-    } catch {
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if (!(err instanceof ConfigError)) throw err;
+      this.#damaged = stamp;
+      this.log.error(
+        { path: this.path, problem: err.message },
+        'key file is damaged; sealing goes on with the keys already loaded, but a restart will fail until it is restored',
+      );
       return;
     }
     for (const [id, key] of ring.keys) this.#keys.set(id, key);
