@@ -100,8 +100,8 @@ export class ConnectionService {
     const p = this.d.providers.get(providerId);
     if (p?.declaration.endpoints.revokeUrl) {
       const tokens = this.d.vault.openTokens(row);
-      const style = p.declaration.revocationStyle ?? 'rfc7009';
-      if (style === 'rfc7009') {
+      const how = p.declaration.revocation ?? 'rfc7009';
+      if (how === 'rfc7009') {
         const client = this.d.oauth.get(providerId);
         try {
           const [token, hint] = tokens.refreshToken
@@ -113,7 +113,7 @@ export class ConnectionService {
           revokeError = failure.code ?? failure.kind;
         }
       } else {
-        // Slack's auth.revoke and GitHub's grant deletion are not RFC 7009: the declared quirk does it.
+        // Not RFC 7009 (Slack's auth.revoke, GitHub's grant deletion): the provider's own revocation does it.
         const out = await revokeToken(
           p,
           { token: tokens.accessToken, hint: 'access_token' },

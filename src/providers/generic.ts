@@ -75,7 +75,7 @@ export function genericDeclaration(id: string, cfg: ProviderConfig): ProviderDec
     declaration.probe = userinfoProbe;
   }
   if (cfg.authorizeParams) declaration.authorizeParams = { ...cfg.authorizeParams };
-  if (cfg.revokeUrl) declaration.revocationStyle = 'rfc7009';
+  if (cfg.revokeUrl) declaration.revocation = 'rfc7009';
   return declaration;
 }
 
@@ -116,6 +116,6 @@ export function applyDiscoveredMetadata(
   const userinfoUrl = e.userinfoUrl ?? metadata.userinfo_endpoint;
   if (userinfoUrl) endpoints.userinfoUrl = userinfoUrl;
   const out: ProviderDeclaration = { ...declaration, endpoints };
-  if (endpoints.revokeUrl && !out.revocationStyle) out.revocationStyle = 'rfc7009';
+  if (endpoints.revokeUrl && !out.revocation) out.revocation = 'rfc7009';
   return out;
 }

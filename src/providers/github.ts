@@ -1,4 +1,5 @@
 import type { ErrorKind } from '../contract.js';
+import { githubRevocation } from './github-revocation.js';
 import { retryAfterSeconds } from './retry-after.js';
 import { standardRequestError, statusCode } from './standard-api.js';
 import { readStandardGrant, str } from './standard-grant.js';
@@ -157,7 +158,7 @@ export const github: ProviderDeclaration = {
   adaptTokenResponse: adaptGithubTokenResponse,
   readGrant: (body, previous) => readStandardGrant(body, previous),
   tokenErrors: TOKEN_ERRORS,
-  revocationStyle: 'github-grant',
+  revocation: githubRevocation,
   token: {
     // OAuth App tokens say nothing and never expire; App user tokens always say expires_in.
     rotatesRefreshToken: true,

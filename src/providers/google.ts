@@ -54,7 +54,7 @@ export const google: ProviderDeclaration = {
   clientAuth: 'client_secret_post',
   pkce: true,
   readGrant: (body, previous) => readStandardGrant(body, previous),
-  revocationStyle: 'rfc7009',
+  revocation: 'rfc7009',
   token: {
     rotatesRefreshToken: false,
     reuseGraceSec: 0,

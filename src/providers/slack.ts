@@ -1,4 +1,5 @@
 import type { ErrorKind } from '../contract.js';
+import { slackRevocation } from './slack-revocation.js';
 import { adaptSlackTokenResponse, readSlackGrant } from './slack-token-response.js';
 import { standardRequestError, transportSignal } from './standard-api.js';
 import { obj, str } from './standard-grant.js';
@@ -156,7 +157,7 @@ export const slack: ProviderDeclaration = {
   adaptTokenResponse: adaptSlackTokenResponse,
   readGrant: readSlackGrant,
   tokenErrors: TOKEN_ERRORS,
-  revocationStyle: 'slack-auth-revoke',
+  revocation: slackRevocation,
   token: {
     // Without rotation Slack tokens never expire and come with no expires_in: nothing to assume.
     rotatesRefreshToken: true,

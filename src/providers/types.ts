@@ -73,13 +73,42 @@ export interface ApiRequestError {
   details?: string[];
 }
 
+/** The token to revoke and which kind it is (RFC 7009 §2.1 `token_type_hint`). */
+export interface RevocationToken {
+  token: string;
+  hint: 'access_token' | 'refresh_token';
+}
+
+/** What a revocation achieved. `already_invalid` is success for a disconnect: the token is dead either way. */
+export type RevocationOutcome =
+  | { result: 'revoked' }
+  | { result: 'already_invalid'; code: string }
+  /** The provider cannot revoke this kind of token this way (Slack and GitHub refresh tokens). */
+  | { result: 'unsupported' }
+  | { result: 'failed'; signal: ApiSignal };
+
 /**
- * How a token is revoked at the provider; the URL is `endpoints.revokeUrl` (`{client_id}` is substituted).
- * - `rfc7009`: POST form `token`, `token_type_hint`, with the token endpoint's client authentication.
- * - `slack-auth-revoke`: Slack's Web API method `auth.revoke`, authenticated by the access token itself.
- * - `github-grant`: `DELETE /applications/{client_id}/grant` with Basic client auth and `{access_token}`.
+ * A provider's own way of revoking at `endpoints.revokeUrl` where it is not RFC 7009. It lives in that
+ * provider's module (slack-revocation.ts, github-revocation.ts); providers/revocation.ts sends it.
  */
-export type RevocationStyle = 'rfc7009' | 'slack-auth-revoke' | 'github-grant';
+export interface ProviderRevocation {
+  /** A short name for logs and tests: `slack-auth-revoke`, `github-grant`. */
+  name: string;
+  /** The request that revokes `t` at `url`, or null when this kind of token cannot be revoked this way. */
+  request(
+    configured: ConfiguredProvider,
+    url: string,
+    t: RevocationToken,
+  ): { url: string; init: RequestInit } | null;
+  /** Reads the provider's own answers; null leaves the response to the standard reading. */
+  read(response: ApiResponse): RevocationOutcome | null;
+}
+
+/**
+ * How tokens are revoked at `endpoints.revokeUrl`: `rfc7009` (the OAuth client's RFC 7009 request, with the
+ * token endpoint's client authentication), or the provider's own.
+ */
+export type Revocation = 'rfc7009' | ProviderRevocation;
 
 export interface ApiResponse {
   status: number;
@@ -141,7 +170,7 @@ export interface ProviderDeclaration {
     refreshAbsoluteLifetimeSec?: number;
   };
   /** How tokens are revoked at `endpoints.revokeUrl`; default `rfc7009` when there is a revokeUrl. */
-  revocationStyle?: RevocationStyle;
+  revocation?: Revocation;
   /** A cheap read-only call that tells whether an access token is alive. */
   probe?: {
     method: 'GET' | 'POST';

@@ -129,7 +129,7 @@ describe('buildProviders', () => {
       id: 'acme',
       scopeSeparator: ' ',
       clientAuth: 'client_secret_basic',
-      revocationStyle: 'rfc7009',
+      revocation: 'rfc7009',
       token: { rotatesRefreshToken: true, reuseGraceSec: 0 },
     });
     expect(p.declaration.probe).toBeUndefined();
@@ -154,7 +154,7 @@ describe('buildProviders', () => {
       tokenUrl: 'https://id.corp.test/token',
       userinfoUrl: 'https://id.corp.test/me',
     });
-    expect(resolved.revocationStyle).toBe('rfc7009');
+    expect(resolved.revocation).toBe('rfc7009');
     expect(configError(() => applyDiscoveredMetadata(p.declaration, {})).field).toBe(
       'providers.corp.authorizeUrl',
     );
@@ -276,7 +276,7 @@ describe('Slack', () => {
 
   it('declares auth.revoke, a POST auth.test probe, and rotation', () => {
     expect(slack).toMatchObject({
-      revocationStyle: 'slack-auth-revoke',
+      revocation: { name: 'slack-auth-revoke' },
       scopeSeparator: ',',
       probe: { method: 'POST', path: 'auth.test' },
       token: { rotatesRefreshToken: true },
@@ -320,7 +320,7 @@ describe('GitHub', () => {
   });
 
   it('declares grant revocation and the API headers', () => {
-    expect(github.revocationStyle).toBe('github-grant');
+    expect(github.revocation).toMatchObject({ name: 'github-grant' });
     expect(github.api?.headers).toMatchObject({
       'x-github-api-version': '2022-11-28',
       'user-agent': 'toolvault',
@@ -337,7 +337,7 @@ describe('Google', () => {
     });
     expect(google).toMatchObject({
       scopeSeparator: ' ',
-      revocationStyle: 'rfc7009',
+      revocation: 'rfc7009',
       endpoints: {
         revokeUrl: 'https://oauth2.googleapis.com/revoke',
         userinfoUrl: 'https://openidconnect.googleapis.com/v1/userinfo',

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { OAuthClients } from '../../src/auth/oauth-client.js';
+import { classifyTokenError } from '../../src/auth/refresh/classify.js';
 import { genericDeclaration } from '../../src/providers/generic.js';
 import { github } from '../../src/providers/github.js';
 import { revokeToken } from '../../src/providers/revocation.js';
@@ -20,8 +22,14 @@ function recorder(...responses: Response[]) {
     seen.push({
       url: String(input),
       method: init?.method ?? 'GET',
-      headers: { ...(init?.headers as Record<string, string>) },
-      body: typeof init?.body === 'string' ? init.body : undefined,
+      // A record from revokeToken, a Headers and URLSearchParams from openid-client.
+      headers: Object.fromEntries(new Headers(init?.headers)),
+      body:
+        typeof init?.body === 'string'
+          ? init.body
+          : init?.body instanceof URLSearchParams
+            ? init.body.toString()
+            : undefined,
     });
     const next = responses.shift();
     if (!next) throw new Error('unexpected request');
@@ -82,21 +90,31 @@ describe('revokeToken', () => {
     ).toEqual({ result: 'unsupported' });
   });
 
-  it('posts an RFC 7009 form and reports a 503 as transient', async () => {
+  it('revokes an RFC 7009 provider through its OAuth client: a form with Basic auth, and a 503 is transient', async () => {
     const d = genericDeclaration('acme', {
       type: 'oauth2',
       authorizeUrl: 'https://a.test/a',
       tokenUrl: 'https://a.test/t',
       revokeUrl: 'https://a.test/revoke',
     });
+    expect(d.revocation).toBe('rfc7009');
+    const configured = { declaration: d, settings };
+    // Not the provider's own way: the OAuth client does it (auth/connections.ts sends it there).
+    expect(await revokeToken(configured, { token: 'rt', hint: 'refresh_token' })).toEqual({
+      result: 'unsupported',
+    });
     const r = recorder(new Response(null, { status: 503 }));
-    const out = await revokeToken(
-      { declaration: d, settings },
-      { token: 'rt', hint: 'refresh_token' },
-      { fetch: r.fetch },
+    const client = new OAuthClients(new Map([['acme', configured]]), { fetch: r.fetch }).get('acme');
+    const err = await client.revoke('rt', 'refresh_token').then(
+      () => null,
+      (e: unknown) => e,
     );
-    expect(out).toEqual({ result: 'failed', signal: { kind: 'transient', code: 'http_503' } });
-    expect(r.seen[0]!.body).toBe('token=rt&token_type_hint=refresh_token');
+    expect(classifyTokenError(err, d)).toMatchObject({ kind: 'transient' });
+    expect(r.seen[0]!.url).toBe('https://a.test/revoke');
+    expect(Object.fromEntries(new URLSearchParams(r.seen[0]!.body))).toEqual({
+      token: 'rt',
+      token_type_hint: 'refresh_token',
+    });
     expect(r.seen[0]!.headers['authorization']).toMatch(/^Basic /);
   });
 });
