@@ -1,23 +1,11 @@
-import type { AuthReason, ResultKind, ResultStatus } from '../contract.js';
-import type { Store } from '../vault/types.js';
+import type { NewAuditRecord, Store } from '../vault/types.js';
 import type { Logger } from '../log.js';
 
 /**
- * What is kept of a tool call: who, which tool and provider, how it ended, how long it took, and its
- * correlation id. Never its arguments — they may hold anything a user typed.
+ * A finished tool call, as the audit trail keeps it (vault's AuditRecord before it has an id): who, which
+ * tool and provider, how it ended, how long it took, its correlation id. Never its arguments.
  */
-export interface ToolCallRecord {
-  at: number;
-  userId: string;
-  /** Canonical (dotted) name. */
-  tool: string;
-  provider: string | null;
-  status: ResultStatus;
-  /** The error kind, or the auth-required reason; null for success. */
-  kind: ResultKind | AuthReason | null;
-  durationMs: number;
-  callId: string;
-}
+export type ToolCallRecord = NewAuditRecord;
 
 export interface ToolCallRecorder {
   /** Counts, logs and queues the audit row; returns at once so the result is not held up by the write. */
@@ -53,18 +41,7 @@ export function toolCallRecorder(d: {
       const batch = queue;
       queue = [];
       try {
-        await d.store().appendAudits(
-          batch.map((r) => ({
-            at: r.at,
-            userId: r.userId,
-            tool: r.tool,
-            provider: r.provider,
-            status: r.status,
-            kind: r.kind,
-            durationMs: r.durationMs,
-            correlationId: r.callId,
-          })),
-        );
+        await d.store().appendAudits(batch);
       } catch (err) {
         d.log.error({ records: batch.length, err: (err as Error).message }, 'could not write audit records');
       }

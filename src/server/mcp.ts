@@ -123,7 +123,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
         status: s.status,
         kind: s.kind ?? s.reason ?? null,
         durationMs: performance.now() - started,
-        callId,
+        correlationId: callId,
       });
     };
     return withLogContext({ callId }, async () =>

@@ -1,3 +1,4 @@
+import type { AuthReason, ResultKind, ResultStatus } from '../contract.js';
 import type { SealedSecret } from './seal.js';
 
 /**
@@ -14,10 +15,10 @@ export interface AuditRecord {
   /** Canonical (dotted) tool name. */
   tool: string;
   provider: string | null;
-  /** The result's status: ok, pending, connected, auth_required, error. */
-  status: string;
+  /** The result's status. */
+  status: ResultStatus;
   /** The error kind or auth-required reason; null for success. */
-  kind: string | null;
+  kind: ResultKind | AuthReason | null;
   durationMs: number;
   /** The call's correlation id (`call_...`), also on its log lines and events. */
   correlationId: string;

@@ -1,4 +1,4 @@
-import { AUTH_REASONS, ERROR_KINDS } from '../contract.js';
+import { AUTH_REASONS, ERROR_KINDS, RESULT_KINDS, RESULT_STATUSES } from '../contract.js';
 import {
   type Account,
   type AuthReason,
@@ -170,8 +170,8 @@ export const toAudit = (r: AuditRowRecord): AuditRecord => ({
   userId: r.user_id,
   tool: r.tool,
   provider: r.provider,
-  status: r.status,
-  kind: r.kind,
+  status: oneOf(r.status, RESULT_STATUSES, 'audit.status'),
+  kind: r.kind === null ? null : oneOf(r.kind, AUDIT_KINDS, 'audit.kind'),
   durationMs: r.duration_ms,
   correlationId: r.correlation_id,
 });
@@ -204,6 +204,9 @@ const IDEMPOTENCY_STATES: readonly IdempotencyState[] = ['pending', 'completed',
 function connectionState(value: string): ConnectionState {
   return oneOf<ConnectionState>(value, CONNECTION_STATES, 'connections.state');
 }
+
+/** What an audit record's kind may be: a result's error or outcome kind, or an auth-required reason. */
+const AUDIT_KINDS = [...RESULT_KINDS, ...AUTH_REASONS] as const;
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], column: string): T {
   const found = allowed.find((a) => a === value);
