@@ -1,134 +1,28 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  classifyTokenError,
-  kindOfCode,
-  type TokenFailure,
-  toToolvaultError,
-} from '../../src/auth/refresh/classify.js';
-import { ToolvaultError } from '../../src/errors.js';
+import type { TokenFailure } from '../../src/auth/refresh/classify.js';
 import { adaptGithubTokenResponse, github } from '../../src/providers/github.js';
 import { slack } from '../../src/providers/slack.js';
 import type { ProviderDeclaration } from '../../src/providers/types.js';
+import {
+  type Adapter,
+  type FailingTokenEndpoint,
+  startFailingTokenEndpoint,
+} from '../support/failing-token-endpoint.js';
 
 /**
  * Every failure shape openid-client 6 produces at a token endpoint, produced for real: openid-client talks
- * to a local server that answers each case, and the classifier judges what openid-client threw.
+ * to a local server that answers each case (test/support/failing-token-endpoint.ts), and the classifier
+ * judges what openid-client threw.
  */
 
-const REFRESH = 'rt-secret-do-not-leak';
-const SECRET_TEXT = 'xoxe-1-secret-in-body';
-
-function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
-}
-
-const routes: Record<string, (res: ServerResponse) => void> = {
-  '/invalid-grant': (r) => json(r, 400, { error: 'invalid_grant', error_description: SECRET_TEXT }),
-  '/invalid-request': (r) => json(r, 400, { error: 'invalid_request' }),
-  '/unsupported-grant-type': (r) => json(r, 400, { error: 'unsupported_grant_type' }),
-  '/invalid-client': (r) => json(r, 401, { error: 'invalid_client' }),
-  '/invalid-client-challenge': (r) =>
-    json(
-      r,
-      401,
-      { error: 'invalid_client' },
-      { 'www-authenticate': 'Basic realm="token", error="invalid_client"' },
-    ),
-  '/atlassian-403-invalid-grant': (r) => json(r, 403, { error: 'invalid_grant' }),
-  '/slack-invalid-refresh': (r) => json(r, 200, { ok: false, error: 'invalid_refresh_token' }),
-  '/slack-invalid-grant-type': (r) => json(r, 200, { ok: false, error: 'invalid_grant_type' }),
-  '/slack-ratelimited': (r) => json(r, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '30' }),
-  '/slack-success': (r) =>
-    json(r, 200, { ok: true, access_token: SECRET_TEXT, token_type: 'user', refresh_token: 'xoxe-1-new' }),
-  '/github-bad-refresh': (r) =>
-    json(r, 200, {
-      error: 'bad_refresh_token',
-      error_description: 'The refresh token passed is incorrect or expired.',
-    }),
-  '/github-bad-credentials': (r) => json(r, 200, { error: 'incorrect_client_credentials' }),
-  '/500-json': (r) => json(r, 500, { message: 'boom' }),
-  '/500-invalid-grant': (r) => json(r, 500, { error: 'invalid_grant' }),
-  '/503-html': (r) => {
-    r.writeHead(503, { 'content-type': 'text/html' });
-    r.end(`<html><body>Service Unavailable ${SECRET_TEXT}</body></html>`);
-  },
-  '/429-seconds': (r) => json(r, 429, { message: 'slow down' }, { 'retry-after': '7' }),
-  '/429-date': (r) => json(r, 429, {}, { 'retry-after': new Date(Date.now() + 20_000).toUTCString() }),
-  '/200-html': (r) => {
-    r.writeHead(200, { 'content-type': 'text/html' });
-    r.end('<html>login</html>');
-  },
-  '/404': (r) => json(r, 404, { message: 'Not Found' }),
-  '/hang': () => {},
-};
-
-let server: Server;
-let base: string;
-let closedPortBase: string;
-
+let endpoint: FailingTokenEndpoint;
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    req.resume();
-    const route = routes[req.url ?? ''];
-    if (route) route(res);
-    else json(res, 418, { error: 'no_route' });
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const closed = createServer();
-  await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
-  closedPortBase = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
-  await new Promise<void>((ok) => closed.close(() => ok()));
+  endpoint = await startFailingTokenEndpoint();
 });
+afterAll(() => endpoint.close());
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((ok) => server.close(() => ok()));
-});
-
-type Adapter = (r: Response) => Promise<Response>;
-
-/** openid-client's error code (or name) for what it threw: proves each shape was really produced. */
-let lastShape: string | undefined;
-
-async function refreshFailure(
-  path: string,
-  opts: { declaration?: ProviderDeclaration; adapt?: Adapter; base?: string } = {},
-): Promise<TokenFailure> {
-  const root = opts.base ?? base;
-  const config = new oidc.Configuration(
-    { issuer: root, token_endpoint: `${root}${path}` },
-    'client-id',
-    undefined,
-    oidc.ClientSecretPost('client-secret'),
-  );
-  oidc.allowInsecureRequests(config);
-  config.timeout = 0.3;
-  const adapt = opts.adapt;
-  if (adapt) config[oidc.customFetch] = async (url, init) => adapt(await fetch(url, init as RequestInit));
-  let thrown: unknown;
-  try {
-    await oidc.refreshTokenGrant(config, REFRESH);
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown, `${path} should fail`).toBeDefined();
-  const t = thrown as { code?: unknown; name?: unknown };
-  lastShape = typeof t.code === 'string' ? t.code : String(t.name);
-  const failure = classifyTokenError(thrown, opts.declaration, Date.now());
-  expect(failure.message).not.toContain(REFRESH);
-  expect(failure.message).not.toContain(SECRET_TEXT);
-  return failure;
-}
+const refreshFailure: FailingTokenEndpoint['refreshFailure'] = (path, opts) =>
+  endpoint.refreshFailure(path, opts);
 
 const slackAdapt = slack.adaptTokenResponse!;
 
@@ -294,7 +188,7 @@ describe('classifyTokenError with real openid-client failures', () => {
       if (c.declaration) opts.declaration = c.declaration;
       if (c.adapt) opts.adapt = c.adapt;
       expect(await refreshFailure(c.path, opts)).toMatchObject(c.expected);
-      expect(lastShape).toBe(c.shape);
+      expect(endpoint.lastShape()).toBe(c.shape);
     });
   }
 
@@ -306,64 +200,13 @@ describe('classifyTokenError with real openid-client failures', () => {
   });
 
   it('connection refused is transient and provably never reached the provider', async () => {
-    const f = await refreshFailure('/token', { base: closedPortBase });
-    expect(lastShape).toBe('TypeError');
+    const f = await refreshFailure('/token', { base: endpoint.closedPortBase });
+    expect(endpoint.lastShape()).toBe('TypeError');
     expect(f).toMatchObject({
       kind: 'transient',
       code: 'econnrefused',
       neverReached: true,
       definitiveGrantError: false,
     });
-  });
-});
-
-describe('classifyTokenError on other inputs', () => {
-  it('classifies DOMException timeouts and aborts from a plain fetch', () => {
-    expect(classifyTokenError(new DOMException('t', 'TimeoutError')).kind).toBe('transient');
-    expect(classifyTokenError(new DOMException('a', 'AbortError')).code).toBe('aborted');
-  });
-
-  it('classifies a bare fetch failed as transient', () => {
-    expect(classifyTokenError(new TypeError('fetch failed'))).toMatchObject({
-      kind: 'transient',
-      code: 'network_error',
-    });
-  });
-
-  it('keeps a ToolvaultError’s own classification', () => {
-    const err = new ToolvaultError('rate_limited', 'x', { code: 'ratelimited', retryAfterSeconds: 3 });
-    expect(classifyTokenError(err)).toMatchObject({
-      kind: 'rate_limited',
-      code: 'ratelimited',
-      retryAfterSeconds: 3,
-    });
-  });
-
-  it('applies provider codes first, then RFC 6749, and lets a 5xx or 429 status override any code', () => {
-    expect(kindOfCode('invalid_refresh_token', 400, slack)).toBe('revoked');
-    expect(kindOfCode('invalid_refresh_token', 400)).toBe('unknown');
-    expect(kindOfCode('invalid_scope', 400)).toBe('config_error');
-    expect(kindOfCode('invalid_grant', 502)).toBe('transient');
-    expect(kindOfCode('invalid_grant', 429)).toBe('rate_limited');
-  });
-
-  it('calls anything else unknown, never revoked', () => {
-    expect(classifyTokenError(new Error('disk full'))).toMatchObject({
-      kind: 'unknown',
-      definitiveGrantError: false,
-    });
-    expect(classifyTokenError('weird')).toMatchObject({ kind: 'unknown', definitiveGrantError: false });
-  });
-
-  it('builds a ToolvaultError without the original cause (bodies may hold tokens)', () => {
-    const err = toToolvaultError({
-      kind: 'revoked',
-      code: 'invalid_grant',
-      status: 400,
-      definitiveGrantError: true,
-      message: 'm',
-    });
-    expect(err).toMatchObject({ kind: 'revoked', code: 'invalid_grant', status: 400 });
-    expect(err.cause).toBeUndefined();
   });
 });
