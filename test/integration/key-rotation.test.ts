@@ -1,69 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rotateKeyFile } from '../../src/vault/key-rotation.js';
-import { decodeKeyFile, keyIdFor, loadKeyRing, MASTER_KEY_FILE } from '../../src/vault/master-key.js';
-import { createSealer } from '../../src/vault/seal.js';
-import { openSqliteStore } from '../../src/vault/sqlite/store.js';
-import type { Store } from '../../src/vault/types.js';
-import { Vault } from '../../src/vault/vault.js';
-import type { TokenSet } from '../../src/providers/types.js';
-import { rotateKeys } from '../../src/cli/keys.js';
+import { MASTER_KEY_FILE } from '../../src/vault/master-key.js';
+
 import { completeConsent } from '../support/browser.js';
 import { FakeClock } from '../support/clock.js';
 import { asDemoProvider, type OidcServer, startOidcServer } from '../support/oidc-server.js';
 import { spawnWorker } from '../support/processes.js';
-import { connect, grant, MINUTE, newConsent, T0 } from '../support/store-fixtures.js';
 import { startToolvault } from '../support/toolvault.js';
+import { expectAllReadable, keyFile, seedVault } from '../support/key-rotation-vaults.js';
 
 /**
  * `toolvault keys rotate`: a new key id, every secret re-sealed while the server serves, the old key retired.
  * A crash anywhere leaves every secret readable, and running it again finishes the job.
  */
-
-const keyFile = (home: string) =>
-  decodeKeyFile(readFileSync(join(home, MASTER_KEY_FILE), 'utf8'), 'master.key');
-
-/** A vault in a temp folder with `n` connections and one consent waiting for its callback, key in a file. */
-async function seedVault(n: number) {
-  const home = mkdtempSync(join(tmpdir(), 'toolvault-rotate-'));
-  const keys = await loadKeyRing({ home, env: {} });
-  const store = openSqliteStore(join(home, 'vault.db'));
-  const vault = new Vault(store, await createSealer(keys.ring));
-  const tokens = new Map<string, TokenSet>();
-  for (let i = 0; i < n; i++) {
-    const id = `conn_${i}`;
-    const t: TokenSet = {
-      accessToken: `at-${i}-${randomBytes(8).toString('hex')}`,
-      refreshToken: `rt-${i}`,
-      tokenType: 'bearer',
-    };
-    tokens.set(id, t);
-    await connect(store, `user${i}`, 'demo', { id, grant: grant('x', { secret: vault.sealTokens(id, t) }) });
-  }
-  const c = await store.createConsent(
-    newConsent('late', 'demo', { createdAt: T0, expiresAt: T0 + 15 * MINUTE }),
-  );
-  await store.markRedirected(
-    c.linkId,
-    {
-      oauthState: 'st',
-      verifier: vault.sealVerifier(c.authId, { codeVerifier: 'cv-123' }),
-      callbackExpiresAt: T0 + 10 * MINUTE,
-    },
-    T0,
-  );
-  return { home, store, tokens, authId: c.authId, firstKeyId: keys.ring.currentKeyId };
-}
-
-/** Opens every secret with the key file as it is now; throws if any does not open or changed. */
-async function expectAllReadable(home: string, store: Store, tokens: Map<string, TokenSet>, authId: string) {
-  const vault = new Vault(store, await createSealer(keyFile(home)));
-  for (const row of await store.listConnections()) expect(vault.openTokens(row)).toEqual(tokens.get(row.id));
-  expect(vault.openVerifier((await store.getConsent(authId))!)).toEqual({ codeVerifier: 'cv-123' });
-}
 
 describe('keys rotate', () => {
   it('adds a key, re-seals connections and in-flight consents, retires the old key', async () => {
@@ -242,63 +193,5 @@ describe('keys rotate while the server serves', () => {
     for (const row of await again.app.vault.store.listConnections())
       expect(() => again.app.vault.openTokens(row)).not.toThrow();
     await again.close();
-  });
-});
-
-describe('keys rotate with the key in the environment', () => {
-  it('explains what to do when the environment holds one key, and writes nothing', async () => {
-    const key = randomBytes(32).toString('base64');
-    const tv = await startToolvault({ masterKey: key });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      expect(await rotateKeys(tv.app, { env: { TOOLVAULT_MASTER_KEY: key } })).toBe(1);
-      const said = err.mock.calls.map((c) => String(c[0])).join('');
-      expect(said).toContain('TOOLVAULT_MASTER_KEYS="<new key>,<old key>"');
-      expect(said).not.toContain(key);
-      expect(() => readFileSync(join(tv.home, MASTER_KEY_FILE))).toThrow();
-    } finally {
-      err.mockRestore();
-      await tv.close();
-    }
-  });
-
-  it('re-seals under the first of TOOLVAULT_MASTER_KEYS and says the old key can go', async () => {
-    const v = await seedVault(5);
-    const oldKey = readFileSync(join(v.home, MASTER_KEY_FILE), 'utf8');
-    const oldB64 = Object.values((JSON.parse(oldKey) as { keys: Record<string, string> }).keys)[0]!;
-    const newB64 = randomBytes(32).toString('base64');
-    const env = { TOOLVAULT_MASTER_KEYS: `${newB64},${oldB64}` };
-    const tv = await startToolvault({ home: v.home, keyFile: true });
-    await tv.close({ keepHome: true });
-    const { createApp } = await import('../../src/app/app.js');
-    const { loadConfig } = await import('../../src/app/config.js');
-    const { createLogger } = await import('../../src/log.js');
-    const app = await createApp(
-      loadConfig({
-        TOOLVAULT_HOME: v.home,
-        TOOLVAULT_CONFIG: join(v.home, 'toolvault.config.json'),
-        TOOLVAULT_DEMO: '0',
-      }),
-      {
-        env,
-        log: createLogger('silent'),
-      },
-    );
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      expect(await rotateKeys(app, { env })).toBe(0);
-      const said = err.mock.calls.map((c) => String(c[0])).join('');
-      const newId = keyIdFor(Buffer.from(newB64, 'base64'));
-      expect(said).toContain(`Every secret is sealed with ${newId}`);
-      expect(said).toMatch(/no longer used: remove it from TOOLVAULT_MASTER_KEYS/);
-      for (const row of await app.vault.store.listConnections()) {
-        expect(row.secret.keyId).toBe(newId);
-        expect(app.vault.openTokens(row)).toEqual(v.tokens.get(row.id));
-      }
-    } finally {
-      err.mockRestore();
-      await app.close();
-      await v.store.close();
-    }
   });
 });
