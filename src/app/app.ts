@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestHandler } from 'express';
@@ -20,6 +20,7 @@ import { RefreshScheduler } from '../auth/refresh/scheduler.js';
 import { KeyFileSealer } from '../vault/key-file-sealer.js';
 import { loadKeyRing } from '../vault/master-key.js';
 import { type EventListener, observeStore } from '../vault/observed.js';
+import { boundUrl, listenWeb } from './listener.js';
 import { openStore } from './open-store.js';
 import { createSealer } from '../vault/seal.js';
 import { Vault } from '../vault/vault.js';
@@ -237,29 +238,10 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     tolerateInUse?: boolean;
   }): Promise<string | null> => {
     finishWebApp(web, log);
-    const server = createServer(web);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => resolve());
-      });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (tolerateInUse && (code === 'EADDRINUSE' || code === 'EACCES')) {
-        log.error(
-          { host: config.host, port: config.port, code },
-          'web listener unavailable: tools keep working, but connect links need another port (TOOLVAULT_PORT)',
-        );
-        return null;
-      }
-      throw err;
-    }
+    const server = await listenWeb(web, config, log, tolerateInUse);
+    if (!server) return null;
     http = server;
-    const port = (server.address() as AddressInfo).port;
-    if (config.publicUrlDefaulted) {
-      const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      publicUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    }
+    if (config.publicUrlDefaulted) publicUrl = boundUrl(config.host, (server.address() as AddressInfo).port);
     if (config.demo && !providers.has('demo')) {
       demo = await createDemo(publicUrl);
       providers.set('demo', demo.provider);
