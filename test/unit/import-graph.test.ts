@@ -133,6 +133,13 @@ describe('the import graph', () => {
     expect(crossing).toEqual([]);
   });
 
+  it('keeps the store out of the tools: they reach it only through auth', () => {
+    const reaching = [...graph].flatMap(([f, deps]) =>
+      f.startsWith('tools/') ? deps.filter((d) => d.startsWith('vault/')).map((d) => `${f} -> ${d}`) : [],
+    );
+    expect(reaching).toEqual([]);
+  });
+
   it('lets only the composition root open a dialect', () => {
     const openers = [...graph].flatMap(([f, deps]) =>
       DIALECTS.some((d) => f.startsWith(d))
