@@ -7,6 +7,7 @@ import type { OAuthClients } from '../auth/oauth-client.js';
 import type { RefreshOutcome, Refresher } from '../auth/refresh/refresher.js';
 import type { ConnectionRow } from '../vault/types.js';
 import type { Vault } from '../vault/vault.js';
+import { VaultIntegrityError } from '../vault/seal.js';
 
 /**
  * `toolvault doctor`: startup validation (seed 003). The configuration and the key were already loaded by the
@@ -112,9 +113,10 @@ async function checkConnection(
   try {
     accessToken = d.vault.openTokens(row).accessToken;
   } catch (err) {
+    if (!(err instanceof VaultIntegrityError)) throw err;
     return out(
       'broken',
-      `stored secret cannot be opened (${(err as Error).name}, key ${row.secret.keyId})`,
+      `stored secret cannot be opened (${err.kind}, key ${row.secret.keyId})`,
       `supply key ${row.secret.keyId}, or reconnect: ${reconnect}`,
       false,
     );
