@@ -2,11 +2,13 @@ import type { AuthReason, ConnectionState, ErrorKind } from '../contract.js';
 import type { Account } from '../providers/types.js';
 import type { OperationsStore } from './operation-types.js';
 import type { SealedSecret } from './seal.js';
+import type { WebStore } from './web-types.js';
 
 export type { Account, SealedSecret };
 /** Re-exported for the vault's own readers; the vocabulary lives in contract.ts. */
 export { CONNECTION_STATES, type AuthReason, type ConnectionState } from '../contract.js';
 export * from './operation-types.js';
+export * from './web-types.js';
 
 /**
  * The vault's storage contract. SQLite and PostgreSQL implement it and run one contract suite.
@@ -153,9 +155,9 @@ export interface ConnectionPatch {
 
 /**
  * The whole store: connections, consents and events here; episodes, audit, key rotation, idempotency and
- * API keys in {@link OperationsStore}.
+ * API keys in {@link OperationsStore}; web sessions, tickets and held grants in {@link WebStore}.
  */
-export interface Store extends OperationsStore {
+export interface Store extends OperationsStore, WebStore {
   // connections
   getConnection(userId: string, provider: string): Promise<ConnectionRow | null>;
   getConnectionById(id: string): Promise<ConnectionRow | null>;

@@ -6,6 +6,7 @@ import { describeIdempotencyContract } from './store-contract-idempotency.js';
 import { describeLeaseContract } from './store-contract-lease.js';
 import { describeLifecycleContract } from './store-contract-lifecycle.js';
 import { describeOperationsContract } from './store-contract-operations.js';
+import { describeWebContract } from './store-contract-web.js';
 import { connect, grant, MINUTE, T0 } from './store-fixtures.js';
 
 /**
@@ -164,6 +165,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeApiKeyContract(get);
     describeOperationsContract(get);
     describeLifecycleContract(get);
+    describeWebContract(get);
 
     describe('events', () => {
       const event = (type: string, connectionId: string | null, userId: string | null) => ({

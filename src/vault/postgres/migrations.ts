@@ -174,6 +174,44 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX episodes_connection_id ON episodes (connection_id);
     `,
   },
+  {
+    version: 6,
+    name: 'web sessions, single-use tickets, held grants',
+    up: `
+      -- People signed in to toolvault's own pages. Only the sha256 of the browser's session id is kept.
+      CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        method TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        ended_at BIGINT
+      );
+      CREATE INDEX web_sessions_expires_at ON web_sessions (expires_at);
+      -- Single-use capabilities (sign-in links, round trips, flow bindings), kept as hashes.
+      CREATE TABLE web_tickets (
+        hash TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        user_id TEXT,
+        data TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+      );
+      CREATE INDEX web_tickets_expires_at ON web_tickets (expires_at);
+      -- Tokens of a code exchange, sealed and inactive until the person is proven to be the consent's user.
+      CREATE TABLE held_grants (
+        auth_id TEXT PRIMARY KEY REFERENCES consents (auth_id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        secret BYTEA NOT NULL,
+        key_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX held_grants_expires_at ON held_grants (expires_at);
+    `,
+  },
 ];
 
 /** The database has no schema to create tables in (search_path names one that does not exist). */

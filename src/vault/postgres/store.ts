@@ -9,6 +9,7 @@ import { pgAuditMethods, pgResealMethods } from './operations.js';
 import type { EventRecord } from '../records.js';
 import { toEvent } from '../rows.js';
 import { DEFAULT_EVENT_LIMIT, type EventMethods } from '../store-parts.js';
+import { pgWebMethods } from './web.js';
 import type { Store } from '../types.js';
 
 export { PG_ACQUIRE_LEASE_SQL, PG_COMMIT_REFRESH_SQL } from './connections.js';
@@ -37,6 +38,7 @@ export async function openPostgresStore(url: string, o: PgDbOptions = {}): Promi
     ...pgAuditMethods(db),
     ...pgResealMethods(db),
     ...pgEpisodeMethods(db),
+    ...pgWebMethods(db),
     close() {
       closed ??= db.pool.end();
       return closed;

@@ -13,6 +13,7 @@ import { StatementCache } from './statements.js';
 import type { EventRecord } from '../records.js';
 import { toEvent } from '../rows.js';
 import { DEFAULT_EVENT_LIMIT, type EventMethods } from '../store-parts.js';
+import { webMethods } from './web.js';
 import type { Store } from '../types.js';
 
 export { ACQUIRE_LEASE_SQL, COMMIT_REFRESH_SQL } from './connections.js';
@@ -46,6 +47,7 @@ export function openSqliteStore(path: string): Store {
     ...auditMethods(s),
     ...resealMethods(s),
     ...episodeMethods(s),
+    ...webMethods(s),
     async close() {
       if (db.open) db.close();
     },
