@@ -95,5 +95,6 @@ export const EVENT_TYPES = [
   'client_secret_switched',
   'approval_requested',
   'approval_decided',
+  'verification_failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

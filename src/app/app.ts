@@ -38,9 +38,12 @@ import { createMcpServer, type McpRuntime } from '../server/mcp.js';
 import { Metrics, metricsHandler } from '../ops/metrics.js';
 import { WebhookSender } from '../ops/webhooks.js';
 import { createWebApp, finishWebApp } from '../server/web/web.js';
+import { createPeople, type People } from '../server/web/people.js';
 import { VERSION } from '../version.js';
 
 /** The composition root: one place that builds every part from the configuration. */
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export { VERSION } from '../version.js';
 
@@ -74,6 +77,10 @@ export interface App {
   idleWatch: IdleWatch;
   /** Disable, enable, reconnect link: what /admin offers. */
   operator: OperatorActions;
+  /** Sessions, sign-in and the proof asked of the person finishing a link (server/web/people.ts). */
+  people: People;
+  /** Hosted mode: any API key, a JWT issuer, or a public URL off loopback. */
+  hosted(): Promise<boolean>;
   publicUrl(): string;
   /** Starts the web listener; resolves to its URL, or null when the port was taken (logged). */
   listen(opts?: { tolerateInUse?: boolean }): Promise<string | null>;
@@ -200,10 +207,31 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const idleWatch = new IdleWatch({ store, clock, log, windowMs: config.idleAlertSec * 1000, episodes });
   const operator = new OperatorActions({ store: () => store, consent, clock, log });
 
+  const hosted = async (): Promise<boolean> =>
+    config.jwt !== undefined ||
+    !LOOPBACK_HOSTS.has(new URL(publicUrl).hostname) ||
+    (await store.hasApiKeys());
+  const people = createPeople({
+    store: () => store,
+    clock,
+    log,
+    publicUrl: () => publicUrl,
+    extraOrigins: config.http.allowedOrigins,
+    oidc: config.signIn.oidc,
+    signInLinks: config.signIn.links,
+    verifier: config.userVerifier,
+    optOut: config.userVerification === 'off',
+    hosted,
+    ...fetchOpt,
+  });
+
   let demo: Demo | undefined;
   const demoHandler: RequestHandler = (req, res, next) => (demo ? demo.handler(req, res, next) : next());
   const web = createWebApp({
     consent,
+    people,
+    publicUrl: () => publicUrl,
+    extraOrigins: config.http.allowedOrigins,
     log,
     health: async () => ({ version: VERSION, providers: [...providers.keys()] }),
     mounts: [
@@ -247,7 +275,20 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
       providers.set('demo', demo.provider);
     }
     log.info({ url: publicUrl }, 'web listener ready');
+    await warnAboutVerification();
     return publicUrl;
+  };
+
+  const warnAboutVerification = async (): Promise<void> => {
+    const mode = await people.verification.mode();
+    if (mode === 'declared')
+      log.warn(
+        'user verification is off (userVerification: "off"): whoever holds a connect link can finish it for its user; set up sign-in or a user verifier',
+      );
+    if (mode === 'unavailable')
+      log.warn(
+        'hosted mode without sign-in or a user verifier: connect links are refused until one is configured (TOOLVAULT_SIGNIN_*, TOOLVAULT_USER_VERIFIER_*), or TOOLVAULT_USER_VERIFICATION=off',
+      );
   };
 
   const app: App = {
@@ -266,6 +307,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     webhooks,
     idleWatch,
     operator,
+    people,
+    hosted,
     publicUrl: () => publicUrl,
     listen(opts = {}) {
       const listening = listenNow(opts);

@@ -8,6 +8,16 @@ import { providerConfigSchema, type ProviderConfig } from '../providers/config.j
 import type { JwtConfig } from '../server/jwt.js';
 
 export { providerConfigSchema, type JwtConfig, type ProviderConfig, type WebhookConfig };
+import {
+  loadSignIn,
+  loadUserVerification,
+  loadUserVerifier,
+  type SignInConfig,
+  signInSchema,
+  type UserVerifierConfig,
+  userVerificationSchema,
+  userVerifierSchema,
+} from './config-signin.js';
 
 /**
  * Configuration: environment first, then an optional JSON file (TOOLVAULT_CONFIG, default
@@ -52,6 +62,9 @@ const fileSchema = z
     databaseUrl: z.string().min(1).optional(),
     http: httpSchema.optional(),
     jwt: jwtSchema.optional(),
+    signIn: signInSchema.optional(),
+    userVerifier: userVerifierSchema.optional(),
+    userVerification: userVerificationSchema.optional(),
     webhook: z
       .object({
         url: url.describe('where events are POSTed (https, or http to this machine)'),
@@ -97,6 +110,12 @@ export interface Config {
   idleAlertSec: number;
   /** Raise the reconnect warning this many days before a refresh token's absolute end (default 7). */
   expiryWarningDays: number;
+  /** toolvault's own sign-in (config-signin.ts). */
+  signIn: SignInConfig;
+  /** The operator's user verifier, if any. */
+  userVerifier: UserVerifierConfig | undefined;
+  /** `off`: a hosted install activates grants without proof of the person (an explicit opt-out). */
+  userVerification: 'auto' | 'off';
 }
 
 export interface HttpConfig {
@@ -216,6 +235,7 @@ export function loadConfig(
       'must be at least 16 characters (e.g. `openssl rand -base64 24`)',
     );
   }
+  const jwt = loadJwt(env, file.jwt);
   const idleRaw = env['TOOLVAULT_IDLE_ALERT_SEC'];
   const idle = idleRaw ? Number(idleRaw) : undefined;
   if (idle !== undefined && (!Number.isInteger(idle) || idle <= 0)) {
@@ -251,11 +271,14 @@ export function loadConfig(
     providers,
     databaseUrl: env['TOOLVAULT_DATABASE_URL'] || file.databaseUrl,
     http: loadHttp(env, file.http),
-    jwt: loadJwt(env, file.jwt),
+    jwt,
     adminKey,
     webhook: loadWebhook(env, file.webhook),
     idleAlertSec: idle ?? file.idleAlertSec ?? 24 * 3600,
     expiryWarningDays: envDays(env, 'TOOLVAULT_EXPIRY_WARNING_DAYS') ?? file.expiryWarningDays ?? 7,
+    signIn: loadSignIn(env, file.signIn, jwt),
+    userVerifier: loadUserVerifier(env, file.userVerifier),
+    userVerification: loadUserVerification(env, file.userVerification),
   };
 }
 

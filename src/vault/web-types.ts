@@ -1,4 +1,3 @@
-import type { Account } from '../providers/types.js';
 import type { SealedSecret } from './seal.js';
 
 /**

@@ -41,14 +41,14 @@ describe('consent flow bad paths', () => {
   /** Presses Continue and stops at the provider: returns the state the provider would send back. */
   const pressContinue = async (authUrl: string) => {
     const b = new Browser();
-    const page = await b.post(authUrl, {}, { stopAt: as.issuer });
+    const page = await b.submitForm(await b.get(authUrl), {}, { stopAt: as.issuer });
     expect(page.stopped).toBe(true);
     const state = new URL(page.url).searchParams.get('state');
     expect(state).toBeTruthy();
     return { browser: b, state: state! };
   };
-  const callback = (query: Record<string, string>) =>
-    new Browser().get(`${tv.url}/oauth/callback?${new URLSearchParams(query)}`);
+  const callback = (query: Record<string, string>, b = new Browser()) =>
+    b.get(`${tv.url}/oauth/callback?${new URLSearchParams(query)}`);
 
   it('shows a page without consuming the link, naming provider, user and scopes', async () => {
     const { authUrl } = await newLink();
@@ -96,8 +96,8 @@ describe('consent flow bad paths', () => {
 
   it('refuses a callback without a code and fails the consent', async () => {
     const { authUrl, authId } = await newLink();
-    const { state } = await pressContinue(authUrl);
-    const page = await callback({ state });
+    const { state, browser } = await pressContinue(authUrl);
+    const page = await callback({ state }, browser);
     expect(page.html).toContain('no authorization code');
     expect((await tv.app.vault.store.getConsent(authId))?.status).toBe('failed');
     await expectVaultUnchanged();
@@ -105,8 +105,8 @@ describe('consent flow bad paths', () => {
 
   it('says so when the user declines at the provider', async () => {
     const { authUrl, authId } = await newLink();
-    const { state } = await pressContinue(authUrl);
-    const page = await callback({ error: 'access_denied', state });
+    const { state, browser } = await pressContinue(authUrl);
+    const page = await callback({ error: 'access_denied', state }, browser);
     expect(page.html).toContain('You declined access');
     const status = sc(await tv.call('auth_status', { authId }));
     expect(status.consent).toMatchObject({ state: 'failed', error: 'access_denied' });
@@ -115,9 +115,9 @@ describe('consent flow bad paths', () => {
 
   it('refuses a callback that arrives after the sign-in window', async () => {
     const { authUrl } = await newLink();
-    const { state } = await pressContinue(authUrl);
+    const { state, browser } = await pressContinue(authUrl);
     clock.advance(10 * 60_000 + 1);
-    const page = await callback({ code: 'late', state });
+    const page = await callback({ code: 'late', state }, browser);
     expect(page.html).toContain('expired');
     await expectVaultUnchanged();
   });

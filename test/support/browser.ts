@@ -49,9 +49,17 @@ export class Browser {
     return this.#navigate(url, 'GET', undefined, opts);
   }
 
-  /** POSTs urlencoded `fields` to `url` and follows redirects. */
-  post(url: string, fields: Record<string, string>, opts: NavigateOptions = {}): Promise<Page> {
-    return this.#navigate(url, 'POST', new URLSearchParams(fields).toString(), opts);
+  /**
+   * POSTs urlencoded `fields` to `url` and follows redirects. Like a browser, it sends an `Origin`: the
+   * submitting page's (`from`), by default the target's own (a same-origin form).
+   */
+  post(
+    url: string,
+    fields: Record<string, string>,
+    opts: NavigateOptions & { from?: string } = {},
+  ): Promise<Page> {
+    const origin = new URL(opts.from ?? url).origin;
+    return this.#navigate(url, 'POST', new URLSearchParams(fields).toString(), opts, origin);
   }
 
   /** Submits the first form of `page`, with `fields` overriding (or adding to) its own values. */
@@ -59,7 +67,7 @@ export class Browser {
     const form = parseForm(page.html, page.url);
     if (!form) throw new Error(`no <form> on ${page.url} (status ${page.status}): ${textSnippet(page.html)}`);
     const values = { ...form.fields, ...fields };
-    if (form.method === 'POST') return this.post(form.action, values, opts);
+    if (form.method === 'POST') return this.post(form.action, values, { ...opts, from: page.url });
     const target = new URL(form.action);
     target.search = new URLSearchParams(values).toString();
     return this.get(target.href, opts);
@@ -70,6 +78,7 @@ export class Browser {
     method: string,
     body: string | undefined,
     opts: NavigateOptions,
+    origin?: string,
   ): Promise<Page> {
     const stopAt = toArray(opts.stopAt ?? this.#opts.stopAt);
     const max = this.#opts.maxRedirects ?? 20;
@@ -81,6 +90,9 @@ export class Browser {
       const cookie = this.cookies.header(url);
       if (cookie) headers['cookie'] = cookie;
       if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+      // Browsers send Origin on every POST; a redirect to another origin makes it `null`.
+      if (method === 'POST' && origin !== undefined)
+        headers['origin'] = redirects.length === 1 || url.origin === origin ? origin : 'null';
       const res = await fetch(url, { method, headers, body: body ?? null, redirect: 'manual' });
       this.cookies.store(url, res.headers.getSetCookie());
       const html = await res.text();

@@ -1,12 +1,11 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { probe } from '../../providers/api-client.js';
-import type { Account, ConfiguredProvider, NormalizedGrant } from '../../providers/types.js';
+import { createHash } from 'node:crypto';
+import type { Account, NormalizedGrant } from '../../providers/types.js';
 import { classifyTokenError } from '../refresh/classify.js';
+import { accountByProbe, activate } from './activate.js';
+import { holdGrant, refuseUnproven, type Verdict } from './held.js';
 import type { ConsentDeps } from './deps.js';
 import { ConsentProblem } from './problems.js';
-import { grantWrite } from '../refresh/grant.js';
-import { ConnectionIdMismatchError, type ConnectionRow, type ConsentRow } from '../../vault/types.js';
-import { about, recordEvent } from '../../vault/events.js';
+import type { ConsentRow } from '../../vault/types.js';
 
 /**
  * The OAuth callback: find the consent by `state`, refuse replays and late or failed answers, exchange the
@@ -28,6 +27,8 @@ export interface CallbackResult {
   accountName: string | undefined;
   /** Set when the user must confirm switching accounts; nothing was stored. */
   confirm?: { token: string; current: Account; incoming: Account };
+  /** Set when the tokens are held until the person in the browser is proven to be the consent's user. */
+  held?: true;
 }
 
 /** sha256 of an account-switch confirmation token, as the store keeps it (never the token itself). */
@@ -49,6 +50,7 @@ export async function handleCallback(
   redirectUri: string,
   query: URLSearchParams,
   finished: (authId: string) => void,
+  gate: (c: ConsentRow) => Promise<Verdict>,
 ): Promise<CallbackResult> {
   const store = d.vault.store;
   const state = query.get('state');
@@ -103,6 +105,9 @@ export async function handleCallback(
       'The provider sent no authorization code, so nothing was connected.',
     );
   }
+  // Who is in the browser is judged before the code is spent: a known mismatch exchanges nothing.
+  const verdict = await gate(c);
+  if (verdict !== 'activate' && verdict !== 'hold') return refuseUnproven(d, c, verdict, finished);
   const claimed = await store.claimCallback(c.authId, now);
   if (!claimed) {
     throw new ConsentProblem(
@@ -144,118 +149,11 @@ export async function handleCallback(
       502,
     );
   }
-  const account = grant.account ?? (await accountByProbe(d, client.provider, grant.tokens.accessToken));
-  if (account) grant.account = account;
-  const before = await store.getConnection(c.userId, c.provider);
-  if (
-    before?.account &&
-    account &&
-    !sameAccount(before.account, account) &&
-    c.expectedAccount !== account.id
-  ) {
-    return holdForSwitch(d, c, before, account);
+  if (verdict === 'hold') {
+    const account = grant.account ?? (await accountByProbe(d, client.provider, grant.tokens.accessToken));
+    if (account) grant.account = account;
+    await holdGrant(d, c, grant);
+    return { consent: c, accountName: account?.name ?? account?.id, held: true };
   }
-  const connection = await storeGrant(d, c, grant, client.provider, before);
-  d.log.info({ provider: c.provider, user: c.userId, connection: connection.id }, 'connected');
-  finished(c.authId);
-  const done = (await store.getConsent(c.authId)) ?? c;
-  return { consent: done, accountName: grant.account?.name ?? grant.account?.id };
-}
-
-/** Who the token belongs to, by the provider's probe; undefined when it does not say or cannot answer. */
-async function accountByProbe(
-  d: ConsentDeps,
-  p: ConfiguredProvider,
-  accessToken: string,
-): Promise<Account | undefined> {
-  if (!p.declaration.probe?.account) return undefined;
-  const seen = await probe(p, accessToken, d.fetch ?? fetch, { timeoutMs: 10_000 });
-  if (!seen.account)
-    d.log.warn({ provider: p.declaration.id, status: seen.status }, 'could not learn the account');
-  return seen.account;
-}
-
-/**
- * The consent came back as `incoming` while the connection acts as `before.account`: keep the consent open
- * (`exchanging`) with a single-use confirmation token, drop the new tokens, and let the page ask.
- */
-async function holdForSwitch(
-  d: ConsentDeps,
-  c: ConsentRow,
-  before: ConnectionRow,
-  incoming: Account,
-): Promise<CallbackResult> {
-  const store = d.vault.store;
-  const now = d.clock.now();
-  const token = randomBytes(32).toString('base64url');
-  const held = await store.holdForSwitch(
-    c.authId,
-    { account: incoming, tokenHash: confirmationHash(token), until: now + SWITCH_TTL_MS },
-    now,
-  );
-  if (!held) {
-    throw new ConsentProblem(
-      'replayed_state',
-      'Sign-in already handled',
-      'This sign-in response was already used.',
-      409,
-    );
-  }
-  const current = before.account!;
-  await recordEvent(store, about(before), now, {
-    type: 'account_mismatch',
-    reason: 'awaiting_confirmation',
-    detail: { authId: c.authId, current: current.id, incoming: incoming.id },
-  });
-  d.log.warn(
-    { provider: c.provider, user: c.userId, connection: before.id },
-    'consent came back as another account; the user is asked to confirm the switch',
-  );
-  return { consent: held, accountName: incoming.name ?? incoming.id, confirm: { token, current, incoming } };
-}
-
-/** Seals the grant for the (user, provider) row and completes the consent in one transaction. */
-async function storeGrant(
-  d: ConsentDeps,
-  c: ConsentRow,
-  grant: NormalizedGrant,
-  p: ConfiguredProvider,
-  before: ConnectionRow | null,
-): Promise<ConnectionRow> {
-  const store = d.vault.store;
-  const now = d.clock.now();
-  const switched =
-    before?.account && grant.account && !sameAccount(before.account, grant.account)
-      ? { accountSwitched: { from: before.account.id, to: grant.account.id } }
-      : {};
-  let id = before?.id ?? randomUUID();
-  for (let attempt = 0; ; attempt++) {
-    const write = grantWrite(
-      p,
-      grant,
-      c.scopes,
-      now,
-      d.vault.sealTokens(id, grant.tokens),
-      undefined,
-      d.random,
-    );
-    try {
-      const row = await store.completeConsent(c.authId, id, write, now);
-      await recordEvent(store, about(row), now, {
-        type: 'state_changed',
-        fromState: before?.state ?? 'pending',
-        toState: 'healthy',
-        reason: `consent_completed:${c.reason}`,
-        detail: { authId: c.authId, scopes: row.scopes, ...switched },
-      });
-      return row;
-    } catch (err) {
-      // Another consent created the row meanwhile: seal for its id (the additional data) and retry once.
-      if (err instanceof ConnectionIdMismatchError && attempt === 0) {
-        id = err.existingId;
-        continue;
-      }
-      throw err;
-    }
-  }
+  return activate(d, c, grant, finished);
 }

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as oidc from 'openid-client';
 import type { ConfiguredProvider } from '../../providers/types.js';
+import { activate } from './activate.js';
 import { type CallbackResult, confirmationHash, handleCallback } from './callback.js';
+import { refuseUnproven, takeHeldGrant, type Verdict } from './held.js';
 import { ConsentProblem } from './problems.js';
 import { missingScopes, normalizeScopes, requestedScopes } from '../scopes.js';
 import type { AuthReason, ConsentRow, SealedSecret } from '../../vault/types.js';
@@ -21,6 +23,7 @@ export const LINK_TTL_MS = 15 * 60_000;
 export const CALLBACK_TTL_MS = 10 * 60_000;
 
 export { ConsentProblem } from './problems.js';
+export type { Verdict } from './held.js';
 
 export type StartResult =
   | { status: 'connected'; provider: string; scopes: string[] }
@@ -133,7 +136,7 @@ export class ConsentService {
   }
 
   /** For POST /connect/:id — consumes the link and returns the provider's authorize URL. */
-  async redirect(linkId: string): Promise<URL> {
+  async redirect(linkId: string): Promise<{ url: URL; consent: ConsentRow }> {
     const c = await this.describeLink(linkId);
     const { url, state, verifier } = await this.#authorize(c);
     const now = this.d.clock.now();
@@ -145,7 +148,7 @@ export class ConsentService {
     if (!claimed) {
       throw new ConsentProblem('used_link', 'Link already used', 'This connect link was already used.', 410);
     }
-    return url;
+    return { url, consent: claimed };
   }
 
   /**
@@ -154,7 +157,11 @@ export class ConsentService {
    * goes back to the provider with a new state, and this time may store a grant for the account confirmed.
    * The token is single use; an unknown, used or expired one is refused.
    */
-  async confirmSwitch(token: string, decision: SwitchDecision): Promise<SwitchOutcome> {
+  async confirmSwitch(
+    token: string,
+    decision: SwitchDecision,
+    gate: (c: ConsentRow) => Promise<Verdict>,
+  ): Promise<SwitchOutcome> {
     const store = this.d.vault.store;
     const now = this.d.clock.now();
     const c = token ? await store.takeSwitch(confirmationHash(token), now) : null;
@@ -166,6 +173,10 @@ export class ConsentService {
         410,
       );
     }
+    // Only the person the link was made for answers the question (the guard must not ask whoever holds it).
+    const verdict = await gate(c);
+    if (verdict === 'hold') return refuseUnproven(this.d, c, { refuse: 'unproven' }, this.#emit);
+    if (verdict !== 'activate') return refuseUnproven(this.d, c, verdict, this.#emit);
     if (decision === 'keep') {
       await store.failConsent(c.authId, 'account_switch_declined', now);
       this.#finished.emit(c.authId);
@@ -225,9 +236,51 @@ export class ConsentService {
     return { url, state, verifier };
   }
 
-  /** GET /oauth/callback: exchange the code, seal the tokens, mark the connection healthy. */
-  callback(query: URLSearchParams): Promise<CallbackResult> {
-    return handleCallback(this.d, this.redirectUri, query, (authId) => this.#finished.emit(authId));
+  readonly #emit = (authId: string): void => {
+    this.#finished.emit(authId);
+  };
+
+  /**
+   * GET /oauth/callback: exchange the code, then — as `gate` judges the person in the browser — store the
+   * grant, hold it sealed until they are proven, or refuse.
+   */
+  callback(query: URLSearchParams, gate: (c: ConsentRow) => Promise<Verdict>): Promise<CallbackResult> {
+    return handleCallback(this.d, this.redirectUri, query, this.#emit, gate);
+  }
+
+  /** The consent of a held grant, for the web layer to judge the person before `finishHeld`. */
+  async heldConsent(authId: string): Promise<ConsentRow> {
+    const c = await this.d.vault.store.getConsent(authId);
+    if (c?.status !== 'exchanging' || c.switchAccount !== null) {
+      throw new ConsentProblem(
+        'replayed_state',
+        'Sign-in already handled',
+        'This connection was already finished or refused. Ask your agent for a new link if you still need it.',
+        409,
+      );
+    }
+    return c;
+  }
+
+  /** After the person was judged: the held grant becomes the connection, or is dropped. */
+  async finishHeld(c: ConsentRow, verdict: Verdict): Promise<CallbackResult> {
+    if (verdict === 'hold') return refuseUnproven(this.d, c, { refuse: 'unproven' }, this.#emit);
+    if (verdict !== 'activate') {
+      await takeHeldGrant(this.d, c).catch(() => null);
+      return refuseUnproven(this.d, c, verdict, this.#emit);
+    }
+    const grant = await takeHeldGrant(this.d, c);
+    if (!grant) {
+      await this.d.vault.store.failConsent(c.authId, 'verification_expired', this.d.clock.now());
+      this.#emit(c.authId);
+      throw new ConsentProblem(
+        'verification_expired',
+        'Too late to finish',
+        'Proving who you are took too long, so nothing was connected. Ask your agent for a new link.',
+        410,
+      );
+    }
+    return activate(this.d, c, grant, this.#emit);
   }
 
   isExpired(c: ConsentRow): boolean {

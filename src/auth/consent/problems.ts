@@ -13,7 +13,11 @@ export type ConsentProblemCode =
   | 'token_endpoint'
   | 'provider_unavailable'
   | 'unknown_confirmation'
-  | 'disabled';
+  | 'disabled'
+  | 'not_this_browser'
+  | 'wrong_user'
+  | 'verification_unavailable'
+  | 'verification_expired';
 
 /**
  * What a consent problem means in the shared vocabulary, for a tool result: the codes name the flow's own
@@ -32,6 +36,10 @@ const KIND: Record<ConsentProblemCode, ResultKind> = {
   token_endpoint: 'unknown',
   provider_unavailable: 'transient',
   disabled: 'disabled',
+  not_this_browser: 'forbidden',
+  wrong_user: 'forbidden',
+  verification_unavailable: 'forbidden',
+  verification_expired: 'invalid_request',
 };
 
 /** A consent flow that cannot go on: shown to the person as a page that says why; nothing is stored. */

@@ -27,6 +27,7 @@ const STYLE = `
   button { font: inherit; padding: 0.6rem 1.4rem; border: 0; border-radius: 8px; background: var(--accent); color: #fff; cursor: pointer; }
   button:focus-visible { outline: 3px solid var(--fg); outline-offset: 2px; }
   .note { color: var(--muted); font-size: 0.9rem; }
+  .warn { border-left: 4px solid var(--bad); padding-left: 0.8rem; }
   .bad h1 { color: var(--bad); }
   .ok h1 { color: var(--ok); }
 `;
@@ -45,6 +46,13 @@ export function connectPage(v: {
   scopes: string[];
   reason: string;
   expiresAt: string;
+  /** The form's CSRF token (form-binding.ts). */
+  csrf: string;
+  /**
+   * `declared`: a hosted install whose operator turned user verification off — say plainly whose vault the
+   * grant goes to. `signin` / `verifier`: the person will be asked to prove who they are after the provider.
+   */
+  check: 'binding' | 'declared' | 'signin' | 'verifier';
 }): string {
   const why =
     v.reason === 'scope_update_required'
@@ -64,9 +72,27 @@ credentials encrypted and your agent never sees them.</p>
 <dt>toolvault user</dt><dd>${escapeHtml(v.userId)}</dd>
 <dt>Permissions requested</dt><dd>${scopes}</dd>
 <dt>Link expires</dt><dd><time datetime="${escapeHtml(v.expiresAt)}">${escapeHtml(v.expiresAt)}</time></dd></dl>
-<form method="post" action="/connect/${encodeURIComponent(v.linkId)}"><button type="submit">Continue to ${escapeHtml(v.providerName)}</button></form>
+${checkNote(v.check, v.userId)}
+<form method="post" action="/connect/${encodeURIComponent(v.linkId)}"><input type="hidden" name="csrf" value="${escapeHtml(v.csrf)}">
+<button type="submit">Continue to ${escapeHtml(v.providerName)}</button></form>
 <p class="note">This link works once. If you did not expect it, close this page.</p>`,
   );
+}
+
+function checkNote(check: 'binding' | 'declared' | 'signin' | 'verifier', userId: string): string {
+  const user = `<strong>${escapeHtml(userId)}</strong>`;
+  switch (check) {
+    case 'declared':
+      return `<p class="warn" role="note">This grant is for the toolvault user ${user}, and this server does not check who
+you are: whoever finishes this link gives that user access to their account. Continue only if you are ${user}.</p>`;
+    case 'signin':
+      return `<p class="note">After the provider, you sign in to toolvault: only ${user} can finish this link.</p>`;
+    case 'verifier':
+      return `<p class="note">After the provider, your organisation's sign-in confirms who you are: only ${user} can
+finish this link.</p>`;
+    case 'binding':
+      return '';
+  }
 }
 
 export function connectedPage(providerName: string, accountName: string | undefined): string {

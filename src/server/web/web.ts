@@ -1,22 +1,28 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { ConsentProblem, type ConsentService } from '../../auth/consent/links.js';
 import type { Logger } from '../../log.js';
-import { connectedPage, connectPage, keptAccountPage, problemPage, switchAccountPage } from './pages.js';
+import { connectRoutes } from './connect-routes.js';
+import { problemPage } from './pages.js';
+import type { People } from './people.js';
+import { signInRoutes } from './signin-routes.js';
 
 /**
- * The small web app people reach through links: connect pages, the OAuth callback, health. HTTP mode adds
+ * The small web app people reach through links: connect pages, the OAuth callback, sign-in, health. HTTP mode adds
  * /mcp to the same app; the demo authorization server is mounted under /demo when enabled.
  */
 
 export interface WebDeps {
   consent: ConsentService;
+  /** Sessions, sign-in, browser bindings and the verification policy (people.ts). */
+  people: People;
+  publicUrl: () => string;
+  /** Origins besides the public URL's that our forms may be posted from. */
+  extraOrigins?: string[];
   log: Logger;
   health: () => Promise<Record<string, unknown>>;
   /** Extra routers mounted before the 404 handler, e.g. `/demo`. */
   mounts?: Array<{ path: string; handler: express.RequestHandler | express.Router }>;
 }
-
-const LINK_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 function sendProblem(res: Response, err: unknown, log: Logger): void {
   if (err instanceof ConsentProblem) {
@@ -49,77 +55,10 @@ export function createWebApp(d: WebDeps): Express {
     res.json({ status: 'ok', ...(await d.health()) });
   });
 
-  app.get('/connect/:linkId', async (req, res) => {
-    try {
-      const linkId = String(req.params['linkId']);
-      if (!LINK_ID.test(linkId))
-        throw new ConsentProblem('unknown_link', 'Link not found', 'This connect link does not exist.', 404);
-      const c = await d.consent.describeLink(linkId);
-      const p = d.consent.provider(c.provider);
-      res.type('html').send(
-        connectPage({
-          linkId,
-          providerName: p?.declaration.displayName ?? c.provider,
-          userId: c.userId,
-          scopes: c.scopes,
-          reason: c.reason,
-          expiresAt: new Date(c.expiresAt).toISOString(),
-        }),
-      );
-    } catch (err) {
-      sendProblem(res, err, d.log);
-    }
-  });
-
-  app.post('/connect/:linkId', async (req, res) => {
-    try {
-      const linkId = String(req.params['linkId']);
-      if (!LINK_ID.test(linkId))
-        throw new ConsentProblem('unknown_link', 'Link not found', 'This connect link does not exist.', 404);
-      const url = await d.consent.redirect(linkId);
-      res.redirect(303, url.href);
-    } catch (err) {
-      sendProblem(res, err, d.log);
-    }
-  });
-
-  app.get('/oauth/callback', async (req, res) => {
-    try {
-      const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1 || req.url.length));
-      const { consent, accountName, confirm } = await d.consent.callback(query);
-      const p = d.consent.provider(consent.provider);
-      const providerName = p?.declaration.displayName ?? consent.provider;
-      if (confirm) {
-        res.type('html').send(switchAccountPage({ providerName, ...confirm }));
-        return;
-      }
-      res.type('html').send(connectedPage(providerName, accountName));
-    } catch (err) {
-      sendProblem(res, err, d.log);
-    }
-  });
-
-  // The answer to switchAccountPage: its single-use token is the capability (and the CSRF defence).
-  app.post(
-    '/oauth/confirm-account',
-    express.urlencoded({ extended: false, limit: '4kb' }),
-    async (req, res) => {
-      try {
-        const body = (req.body ?? {}) as Record<string, unknown>;
-        const token = typeof body['token'] === 'string' ? body['token'] : '';
-        const decision = body['decision'] === 'keep' ? 'keep' : 'switch';
-        const out = await d.consent.confirmSwitch(token, decision);
-        if ('redirect' in out) {
-          res.redirect(303, out.redirect.href);
-          return;
-        }
-        const p = d.consent.provider(out.kept.provider);
-        res.type('html').send(keptAccountPage(p?.declaration.displayName ?? out.kept.provider));
-      } catch (err) {
-        sendProblem(res, err, d.log);
-      }
-    },
-  );
+  const onError = (res: Response, err: unknown): void => sendProblem(res, err, d.log);
+  const origins = (): string[] => [new URL(d.publicUrl()).origin.toLowerCase(), ...(d.extraOrigins ?? [])];
+  app.use(connectRoutes({ consent: d.consent, people: d.people, origins, onError }));
+  app.use(signInRoutes({ people: d.people, origins, onError }));
 
   for (const m of d.mounts ?? []) app.use(m.path, m.handler);
   return app;
