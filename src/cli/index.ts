@@ -17,6 +17,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'apikeys', load: async () => (await import('./apikeys.js')).apikeys },
   { name: 'events', load: async () => (await import('./events.js')).events },
   { name: 'keys', load: async () => (await import('./keys.js')).keys },
+  { name: 'users', load: async () => (await import('./users.js')).users },
 ];
 
 /** Every command's usage line (loads them all; only for help output). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/vault/sqlite/store.js';
 import type { ConnectionRow } from '../../src/vault/types.js';
-import { completeConsent } from '../support/browser.js';
+import { Browser, completeConsent } from '../support/browser.js';
 import { freePort } from '../support/cli.js';
 import { type HttpServerProcess, runCli, spawnHttpServer } from '../support/cli-server.js';
 import { connectHttpClient, type HttpClient, INIT } from '../support/hosted.js';
@@ -27,6 +27,13 @@ describe('two API keys on one hosted toolvault', () => {
   let alice: HttpClient;
   let bob: HttpClient;
 
+  /** Opens a `toolvault users link` link in `browser` and presses its button; returns where it lands. */
+  const signIn = async (browser: Browser, user: string) => {
+    const made = await runCli(['users', 'link', user], env);
+    expect(made.code).toBe(0);
+    return browser.submitForm(await browser.get(made.stdout.trim()));
+  };
+
   const aliceRow = async (): Promise<ConnectionRow | null> => {
     const store = openSqliteStore(join(home, 'vault.db'));
     try {
@@ -46,6 +53,8 @@ describe('two API keys on one hosted toolvault', () => {
       TOOLVAULT_CONFIG: join(home, 'toolvault.config.json'),
       TOOLVAULT_DEMO: '0',
       TOOLVAULT_PORT: String(port),
+      // People prove who they are with one-time links from `toolvault users link`.
+      TOOLVAULT_SIGNIN_LINKS: '1',
     };
     writeFileSync(
       env['TOOLVAULT_CONFIG']!,
@@ -121,7 +130,12 @@ describe('two API keys on one hosted toolvault', () => {
     expect(peek.isError).toBe(true);
     expect(sc(peek)).toMatchObject({ status: 'error', message: `Unknown authId "${started.authId}".` });
 
-    await completeConsent(started.authUrl, { name: 'alice' });
+    const browser = new Browser();
+    const held = await completeConsent(started.authUrl, { name: 'alice', browser });
+    // Back from the provider, toolvault asks who this is before the grant becomes active.
+    expect(new URL(held.url).pathname).toBe('/signin');
+    expect(await aliceRow()).toBeNull();
+    expect((await signIn(browser, 'alice')).html).toContain('is connected');
     const done = sc(await alice.call('auth_status', { authId: started.authId, waitSeconds: 5 }));
     expect(done.consent).toMatchObject({ state: 'completed' });
     expect(sc(await alice.call('demo_whoami'))).toMatchObject({ status: 'ok', subject: 'alice' });
@@ -168,19 +182,31 @@ describe('two API keys on one hosted toolvault', () => {
     expect(sc(await alice.call('demo_whoami'))).toMatchObject({ subject: 'alice' });
   });
 
-  it('binds a connect link to the user who asked for it, whoever finishes it in a browser', async () => {
+  it("refuses Alice when she opens Bob's link, once she has signed in; Bob finishes his own", async () => {
     const started = sc(await bob.call('auth_start', { provider: 'demo' }));
     const before = await aliceRow();
-    // Whoever holds Bob's link signs in at the provider; the grant lands on Bob's connection only.
-    await completeConsent(started.authUrl, { name: 'bob-at-idp' });
-    expect(
-      sc(await bob.call('auth_status', { authId: started.authId, waitSeconds: 5 })).consent,
-    ).toMatchObject({
-      state: 'completed',
+    // Alice holds Bob's link, signs in at the provider, then proves to toolvault that she is alice.
+    const browser = new Browser();
+    await completeConsent(started.authUrl, { name: 'alice', browser });
+    const refused = await signIn(browser, 'alice');
+    expect(refused.status).toBe(403);
+    expect(refused.html).toContain('This link is for someone else');
+    expect(refused.html).toContain('made for the toolvault user &quot;bob&quot;');
+    expect(sc(await bob.call('auth_status', { authId: started.authId })).consent).toMatchObject({
+      state: 'failed',
     });
+    expect(sc(await bob.call('demo_whoami'))).toMatchObject({ status: 'auth_required' });
+    expect(await aliceRow()).toEqual(before);
+
+    // Bob, signed in as himself beforehand, connects straight through.
+    const again = sc(await bob.call('auth_start', { provider: 'demo' }));
+    const bobs = new Browser();
+    await signIn(bobs, 'bob');
+    expect((await completeConsent(again.authUrl, { name: 'bob-at-idp', browser: bobs })).html).toContain(
+      'is connected',
+    );
     expect(sc(await bob.call('demo_whoami'))).toMatchObject({ subject: 'bob-at-idp' });
     expect(sc(await alice.call('demo_whoami'))).toMatchObject({ subject: 'alice' });
-    expect(await aliceRow()).toEqual(before);
   });
 
   it('`apikeys revoke` shuts a key out at once', async () => {
