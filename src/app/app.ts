@@ -141,6 +141,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     clock,
     log,
     publicUrl: () => publicUrl,
+    renewBeforeMs: config.expiryWarningDays * 24 * 3_600_000,
     ...fetchOpt,
     ...(opts.random ? { random: opts.random } : {}),
   });
@@ -172,7 +173,6 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const scheduler = new RefreshScheduler({ store, refresher, clock, log, checker, episodes });
   const expiry = new ExpiryWatch({
     store: () => store,
-    consent,
     episodes,
     clock,
     log,

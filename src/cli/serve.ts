@@ -21,7 +21,10 @@ async function serveHttp(app: App): Promise<void> {
   say(`  MCP endpoint:  ${url}/mcp${app.config.http.stateless ? ' (stateless)' : ''}`);
   say(`  Callers:       ${await handle.describeAuth()}`);
   say(`  Claude Code:   claude mcp add --transport http toolvault ${url}/mcp`);
-  if (app.config.demo) {
+  if (app.config.demo && (await app.hosted())) {
+    // A link printed here would reach logs that others read, and finish for whoever opens it first.
+    say('  Demo provider: an agent gets its connect link from auth_start.');
+  } else if (app.config.demo) {
     const started = await app.services.consent.start(app.config.user, 'demo');
     if (started.status === 'pending') say(`  Connect the demo provider: ${started.authUrl}`);
     else say('  The demo provider is already connected.');

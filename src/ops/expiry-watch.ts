@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { ConsentService } from '../auth/consent/links.js';
 import type { Episodes } from './episodes.js';
 import type { ConnectionRow, Store } from '../vault/types.js';
 
@@ -8,17 +7,24 @@ import type { ConnectionRow, Store } from '../vault/types.js';
  * Refresh tokens with an absolute end (GitHub App user tokens: `refresh_token_expires_in`; a declared
  * `refreshAbsoluteLifetimeSec`) die then whatever toolvault does. Where a refresh renews the end (rotation),
  * the scheduler keeps it far away; where nothing can, the owner must reconnect before it. This watch raises a
- * `refresh_token_expiring` alert `warnMs` ahead, once, carrying a reconnect link that stays usable until the
- * end (or the warning window, whichever is shorter), and closes it with `recovered` once the end has moved
+ * `refresh_token_expiring` alert `warnMs` ahead, once, and closes it with `recovered` once the end has moved
  * (the owner reconnected, or a rotation renewed it).
+ *
+ * The alert carries no link: alerts reach webhooks, logs and dashboards that people other than the owner
+ * read, and a live link there let a webhook reader put their own account into the owner's vault (issue 13).
+ * It says how the owner gets one instead: within the warning window `auth_start` answers with a fresh link
+ * (links.ts `renewBeforeMs`), and an operator can make one on the dashboard.
  */
+
+/** What the alert tells whoever reads it, in place of a link. */
+export const RECONNECT_HOW =
+  'The owner asks their agent to run auth_start for this provider (it returns a fresh connect link while the grant is near its end), or an operator makes a reconnect link for them on the /admin dashboard.';
 
 export const EXPIRING = 'refresh_token_expiring';
 const DAY_MS = 24 * 3_600_000;
 
 export interface ExpiryWatchDeps {
   store: () => Store;
-  consent: ConsentService;
   episodes: Episodes;
   clock: Clock;
   log: Logger;
@@ -62,23 +68,16 @@ export class ExpiryWatch {
 
   async #warn(row: ConnectionRow, end: number, now: number): Promise<boolean> {
     const left = Math.max(0, end - now);
-    const link = await this.d.consent.start(row.userId, row.provider, undefined, true, {
-      linkTtlMs: Math.min(left, this.d.warnMs),
-    });
-    if (link.status !== 'pending') return false;
     const opened = await this.d.episodes.openForConnection(row, EXPIRING, {
       kind: 'expiring',
       refreshExpiresAt: new Date(end).toISOString(),
       daysLeft: Math.floor(left / DAY_MS),
-      // For the owner: a single-use link that reconnects this connection (the same as /admin's).
-      reconnectUrl: link.authUrl,
-      authId: link.authId,
-      linkExpiresAt: link.expiresAt,
+      reconnect: RECONNECT_HOW,
     });
     if (opened) {
       this.d.log.warn(
         { connection: row.id, provider: row.provider, refreshExpiresAt: new Date(end).toISOString() },
-        'refresh token ends soon: reconnect link raised',
+        'refresh token ends soon: the owner must reconnect (auth_start, or the dashboard)',
       );
     }
     return opened;

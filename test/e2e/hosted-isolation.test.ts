@@ -51,7 +51,8 @@ describe('two API keys on one hosted toolvault', () => {
       TOOLVAULT_HOME: home,
       TOOLVAULT_MASTER_KEY: randomBytes(32).toString('base64'),
       TOOLVAULT_CONFIG: join(home, 'toolvault.config.json'),
-      TOOLVAULT_DEMO: '0',
+      // On, to show that a hosted start prints no demo link (the configured `demo` provider is used).
+      TOOLVAULT_DEMO: '1',
       TOOLVAULT_PORT: String(port),
       // People prove who they are with one-time links from `toolvault users link`.
       TOOLVAULT_SIGNIN_LINKS: '1',
@@ -99,6 +100,9 @@ describe('two API keys on one hosted toolvault', () => {
     ]);
     expect(JSON.stringify(json)).not.toContain('hash');
     expect(server.stderr()).toContain('callers authenticate with API keys');
+    // Hosted: no live connect link in the start-up banner, only how an agent gets one.
+    expect(server.stderr()).not.toContain('/connect/');
+    expect(server.stderr()).toContain('gets its connect link from auth_start');
   });
 
   it('refuses a request with no key or a bad key with 401 and WWW-Authenticate', async () => {

@@ -191,7 +191,7 @@ describe('a refresh token with an absolute end', () => {
     expect((await rig.row('local')).refreshExpiresAt).toBe(end);
   });
 
-  it('raises one warning 7 days ahead, with a reconnect link that still works days later', async () => {
+  it('raises one warning 7 days ahead, with no link in it; auth_start gives the owner one days later', async () => {
     rig.clock.set(end - 7 * DAY - HOUR);
     await rig.tv.app.health.check();
     expect(await alerts()).toEqual([]);
@@ -208,12 +208,15 @@ describe('a refresh token with an absolute end', () => {
       provider: 'demo',
       detail: { kind: 'expiring', daysLeft: 6, refreshExpiresAt: new Date(end).toISOString() },
     });
-    const link = warning!.detail['reconnectUrl'] as string;
-    expect(link).toMatch(new RegExp(`^${rig.tv.url}/connect/`));
+    // Alerts reach webhooks and logs: no live link there, only how the owner gets one.
+    expect(JSON.stringify(warning)).not.toContain('/connect/');
+    expect(warning!.detail['reconnect']).toContain('auth_start');
 
-    // The owner gets round to it three days later: the link still works and moves the end.
+    // The owner gets round to it three days later: auth_start answers with a link, which moves the end.
     rig.clock.advance(3 * DAY);
-    const page = await completeConsent(link, { name: 'local' });
+    const started = sc(await rig.tv.call('auth_start', { provider: 'demo' }));
+    expect(started).toMatchObject({ status: 'pending', reason: 'reauthorization_required' });
+    const page = await completeConsent(started.authUrl, { name: 'local' });
     expect(page.html).toContain('is connected');
     const renewed = await rig.row('local');
     expect(renewed.refreshExpiresAt).toBe(rig.clock.now() + LIFETIME_DAYS * DAY);

@@ -17,4 +17,9 @@ export interface ConsentDeps {
   fetch?: typeof fetch;
   /** Jitter of the first refresh due time (default Math.random). */
   random?: () => number;
+  /**
+   * A connection whose refresh token ends within this long gets a fresh link from `start` (the expiry
+   * warning's way for the owner to reconnect; the warning itself carries no link). Default 0.
+   */
+  renewBeforeMs?: number;
 }

@@ -89,7 +89,10 @@ export class ConsentService {
         );
       }
       missing = missingScopes(existing.scopes, wanted);
-      if (existing.state === 'reauthorization_required' || existing.state === 'pending' || force) {
+      const ending =
+        existing.refreshExpiresAt !== null &&
+        existing.refreshExpiresAt - this.d.clock.now() <= (this.d.renewBeforeMs ?? 0);
+      if (existing.state === 'reauthorization_required' || existing.state === 'pending' || force || ending) {
         reason = 'reauthorization_required';
       } else if (missing.length > 0) reason = 'scope_update_required';
       else return { status: 'connected', provider: providerId, scopes: existing.scopes };
