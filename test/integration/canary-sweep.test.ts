@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printEvents } from '../../src/cli/events.js';
+import { createSignInLink } from '../../src/server/web/signin-links.js';
+import { Browser, completeConsent } from '../support/browser.js';
 import { type Rig, startRig } from '../support/refresh-rig.js';
 import { type Receiver, startReceiver } from '../support/webhook-receiver.js';
 
@@ -18,6 +20,10 @@ describe('canary sweep', () => {
   let rig: Rig;
   let rx: Receiver;
   const seen = new Set<string>();
+  /** Links and session ids: capabilities that belong in their holder's browser and nowhere else. */
+  const capabilities = new Set<string>();
+  /** What people's browsers saw: connect, sign-in and refusal pages. */
+  const browserPages: string[] = [];
   const collect = async () => {
     for (const row of await rig.tv.app.vault.store.listConnections()) {
       const t = rig.tv.app.vault.openTokens(row);
@@ -65,6 +71,24 @@ describe('canary sweep', () => {
     rig.clock.advance(3 * 3600 * SEC);
     await rig.tv.app.idleWatch.check();
     await collect();
+    // People in browsers: a sign-in link and session (both secrets), a connect page, and an intruder who
+    // signs in and opens someone else's link (refused: a verification_failed event).
+    const intruder = new Browser();
+    const signin = await createSignInLink(
+      { store: rig.tv.app.vault.store, clock: rig.tv.app.clock, publicUrl: rig.tv.url },
+      'intruder',
+    );
+    capabilities.add(signin.url.split('/').pop()!);
+    const linkPage = await intruder.get(signin.url);
+    const signedIn = await intruder.submitForm(linkPage);
+    capabilities.add(/tv_session=([^;]+)/.exec(intruder.cookies.header(new URL(rig.tv.url))!)![1]!);
+    const victimLink = await rig.tv.app.services.consent.start('victim', 'demo', undefined, true);
+    if (victimLink.status !== 'pending') throw new Error('expected a link');
+    capabilities.add(victimLink.authUrl.split('/').pop()!);
+    const connectPage = await intruder.get(victimLink.authUrl);
+    const refused = await completeConsent(victimLink.authUrl, { name: 'intruder', browser: intruder });
+    expect(refused.status).toBe(403);
+    browserPages.push(linkPage.html, signedIn.html, connectPage.html, refused.html);
     await rig.tv.app.webhooks!.idle();
   });
   afterAll(async () => {
@@ -100,6 +124,7 @@ describe('canary sweep', () => {
       webhooks: rx.deliveries.map((d) => `${JSON.stringify(d.headers)}\n${d.raw}`).join('\n'),
       logs: rig.tv.logs.join('\n'),
       dashboard: pages.join('\n'),
+      'browser pages': browserPages.join('\n'),
       'toolvault events': printed.join('\n'),
       'tool results': JSON.stringify(rig.tv.results),
     };
@@ -113,9 +138,17 @@ describe('canary sweep', () => {
     expect(places['audit']).toContain('demo.whoami');
     expect(places['dashboard']).toContain('data-state="reauthorization_required"');
     expect(places['logs']).toContain('"refreshId"');
+    expect(places['events']).toContain('verification_failed');
+    expect(places['webhooks']).toContain('verification_failed');
+    expect(places['browser pages']).toContain('This link is for someone else');
+    // Sign-in links, session ids and connect links are capabilities: none may sit where others read.
+    expect(places['logs']).toContain('signed in to toolvault');
     const leaks: string[] = [];
-    for (const [place, text] of Object.entries(places))
-      for (const c of canaries) if (text.includes(c)) leaks.push(`${place}: ${c.slice(0, 6)}…`);
+    for (const [place, text] of Object.entries(places)) {
+      const here = place === 'browser pages' ? canaries : [...canaries, ...capabilities];
+      for (const c of here) if (text.includes(c)) leaks.push(`${place}: ${c.slice(0, 6)}…`);
+    }
+    expect(capabilities.size).toBe(3);
     expect(leaks).toEqual([]);
   });
 });
