@@ -186,6 +186,8 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log,
     scheduler,
     expiry,
+    // Expired sign-in sessions, single-use tickets and held grants are worth nothing: drop them.
+    housekeeping: () => store.purgeWeb(clock.now()),
     ...fetchOpt,
   });
   const idempotency = new IdempotencyService({ store, clock, log });

@@ -16,7 +16,7 @@ import type { Vault } from '../vault/vault.js';
  * probed by the scheduler on their planned check (checks.ts); this check probes only those stored without a
  * plan (written before plans existed, or by hand), hands a failed probe to the refresher, which collects the
  * evidence before any downgrade, and counts connections nothing can check. It also runs the expiry watch:
- * refresh tokens about to end get a reconnect link for their owner (expiry-watch.ts).
+ * refresh tokens about to end raise a warning telling their owner to reconnect (expiry-watch.ts).
  */
 
 export interface HealthReport {
@@ -53,6 +53,8 @@ export interface HealthDeps {
   scheduler?: { lastTickAt: number | null };
   /** Raises reconnect warnings before refresh tokens end. */
   expiry?: ExpiryWatch;
+  /** Runs with every check, e.g. dropping expired web sessions, tickets and held grants. */
+  housekeeping?: () => Promise<unknown>;
 }
 
 export interface HealthOptions {
@@ -97,6 +99,9 @@ export class HealthMonitor {
           return 0;
         })
       : 0;
+    await this.d.housekeeping?.().catch((err: unknown) => {
+      this.d.log.error({ err: (err as Error).message }, 'housekeeping failed');
+    });
     const now = this.d.clock.now();
     const report = summarize(await this.d.vault.store.listConnections(), now, {
       overdueMs: this.o.overdueMs ?? 5 * 60_000,
