@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import * as oidc from 'openid-client';
 import type { ConfiguredProvider } from '../../providers/types.js';
 import { activate } from './activate.js';
+import { authorize } from './authorize.js';
 import { type CallbackResult, confirmationHash, handleCallback } from './callback.js';
 import { refuseUnproven, takeHeldGrant, type Verdict } from './held.js';
 import { ConsentProblem } from './problems.js';
 import { missingScopes, normalizeScopes, requestedScopes } from '../scopes.js';
-import type { AuthReason, ConsentRow, SealedSecret } from '../../vault/types.js';
+import type { AuthReason, ConsentRow } from '../../vault/types.js';
 import type { ConsentDeps } from './deps.js';
 
 export type { ConsentDeps } from './deps.js';
@@ -141,7 +141,7 @@ export class ConsentService {
   /** For POST /connect/:id — consumes the link and returns the provider's authorize URL. */
   async redirect(linkId: string): Promise<{ url: URL; consent: ConsentRow }> {
     const c = await this.describeLink(linkId);
-    const { url, state, verifier } = await this.#authorize(c);
+    const { url, state, verifier } = await authorize(this.d, this.redirectUri, c);
     const now = this.d.clock.now();
     const claimed = await this.d.vault.store.markRedirected(
       linkId,
@@ -186,7 +186,7 @@ export class ConsentService {
       this.d.log.info({ provider: c.provider, user: c.userId }, 'account switch declined; connection kept');
       return { kept: c };
     }
-    const { url, state, verifier } = await this.#authorize(c);
+    const { url, state, verifier } = await authorize(this.d, this.redirectUri, c);
     const armed = await store.rearmConsent(
       c.authId,
       {
@@ -207,36 +207,6 @@ export class ConsentService {
     }
     this.d.log.info({ provider: c.provider, user: c.userId }, 'account switch confirmed; signing in again');
     return { redirect: url };
-  }
-
-  /** The provider's authorize URL for a consent, with a fresh state, PKCE verifier and nonce (sealed). */
-  async #authorize(c: ConsentRow): Promise<{ url: URL; state: string; verifier: SealedSecret }> {
-    const client = this.d.oauth.get(c.provider);
-    const decl = client.provider.declaration;
-    const state = oidc.randomState();
-    const codeVerifier = oidc.randomPKCECodeVerifier();
-    const nonce = decl.discovery && c.scopes.includes('openid') ? oidc.randomNonce() : undefined;
-    let url: URL;
-    try {
-      url = await client.authorizationUrl({
-        redirectUri: this.redirectUri,
-        state,
-        scopes: c.scopes,
-        ...(decl.pkce ? { codeChallenge: await oidc.calculatePKCECodeChallenge(codeVerifier) } : {}),
-        ...(nonce ? { nonce } : {}),
-      });
-    } catch (err) {
-      // Discovery failed: the link stays usable, so the user can try again once the provider answers.
-      this.d.log.warn({ provider: c.provider, err: (err as Error).message }, 'authorize URL unavailable');
-      throw new ConsentProblem(
-        'provider_unavailable',
-        'Provider unavailable',
-        `${decl.displayName} could not be reached. Try the link again in a minute.`,
-        502,
-      );
-    }
-    const verifier = this.d.vault.sealVerifier(c.authId, { codeVerifier, ...(nonce ? { nonce } : {}) });
-    return { url, state, verifier };
   }
 
   readonly #emit = (authId: string): void => {
