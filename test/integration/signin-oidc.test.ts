@@ -92,6 +92,17 @@ describe('sign-in with an OpenID Connect provider', () => {
     expect((await tv.app.vault.store.listEvents({ type: 'account_mismatch' })).length).toBe(0);
   });
 
+  it("refuses Bob on Alice's scope-update link too", async () => {
+    const before = await tv.app.vault.store.getConnection('alice', 'demo');
+    const s = await tv.app.services.consent.start('alice', 'demo', ['api:write']);
+    expect(s).toMatchObject({ status: 'pending', reason: 'scope_update_required' });
+    if (s.status !== 'pending') return;
+    const b = new Browser();
+    await completeConsent(s.authUrl, { name: 'bob', browser: b });
+    expect((await signInWithIdp(b, 'bob')).html).toContain('This link is for someone else');
+    expect(await tv.app.vault.store.getConnection('alice', 'demo')).toEqual(before);
+  });
+
   it('asks the proven user about an account switch, and nobody else', async () => {
     // Alice, signed in to toolvault with a CLI link, reconnects as another account at the provider.
     const b = new Browser();
