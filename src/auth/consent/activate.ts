@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { probe } from '../../providers/api-client.js';
 import type { Account, ConfiguredProvider, NormalizedGrant } from '../../providers/types.js';
-import { type CallbackResult, confirmationHash, sameAccount, SWITCH_TTL_MS } from './callback.js';
+import { type CallbackResult, confirmationHash, sameAccount, SWITCH_TTL_MS } from './outcome.js';
 import type { ConsentDeps } from './deps.js';
 import { ConsentProblem } from './problems.js';
 import { grantWrite } from '../refresh/grant.js';

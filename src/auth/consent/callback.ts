@@ -1,16 +1,17 @@
-import { createHash } from 'node:crypto';
-import type { Account, NormalizedGrant } from '../../providers/types.js';
+import type { NormalizedGrant } from '../../providers/types.js';
 import { classifyTokenError } from '../refresh/classify.js';
 import { accountByProbe, activate } from './activate.js';
+import type { CallbackResult } from './outcome.js';
 import { holdGrant, refuseUnproven, type Verdict } from './held.js';
 import type { ConsentDeps } from './deps.js';
 import { ConsentProblem } from './problems.js';
 import type { ConsentRow } from '../../vault/types.js';
 
 /**
- * The OAuth callback: find the consent by `state`, refuse replays and late or failed answers, exchange the
- * code (PKCE verifier and nonce from the vault), learn who consented, then seal and store the grant. Every
- * refusal is a ConsentProblem; nothing reaches the connections table unless the exchange succeeded.
+ * The OAuth callback: find the consent by `state`, refuse replays and late or failed answers, judge the
+ * person in the browser (`gate`: web/verification.ts), exchange the code (PKCE verifier and nonce from the
+ * vault), then store the grant (activate.ts), hold it sealed until the person is proven (held.ts), or refuse.
+ * Every refusal is a ConsentProblem; nothing reaches the connections table unless the exchange succeeded.
  *
  * Who consented is recorded as the connection's `account`: from the token response (Slack's user and team,
  * an OIDC id_token's `sub`) or else the provider's probe (GitHub's `GET /user` login). A reconnect that comes
@@ -21,28 +22,6 @@ import type { ConsentRow } from '../../vault/types.js';
  * user may be refusing, in a place the key rotation does not know; a provider with a live session makes the
  * second sign-in one redirect.
  */
-
-export interface CallbackResult {
-  consent: ConsentRow;
-  accountName: string | undefined;
-  /** Set when the user must confirm switching accounts; nothing was stored. */
-  confirm?: { token: string; current: Account; incoming: Account };
-  /** Set when the tokens are held until the person in the browser is proven to be the consent's user. */
-  held?: true;
-}
-
-/** sha256 of an account-switch confirmation token, as the store keeps it (never the token itself). */
-export function confirmationHash(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-/** Time the user has to answer the account-switch question. */
-export const SWITCH_TTL_MS = 10 * 60_000;
-
-/** The same person at the provider: the same id (and, where the provider says, the same team/workspace). */
-export function sameAccount(a: Account, b: Account): boolean {
-  return a.id === b.id && (a.team === undefined || b.team === undefined || a.team === b.team);
-}
 
 /** GET /oauth/callback: exchange the code, seal the tokens, mark the connection healthy. */
 export async function handleCallback(

@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { ConsentProblem, type ConsentService } from '../../auth/consent/links.js';
-import type { CallbackResult } from '../../auth/consent/callback.js';
+import type { CallbackResult } from '../../auth/consent/outcome.js';
 import { sameOriginPost } from './cookies.js';
 import { connectedPage, connectPage, keptAccountPage, problemPage, switchAccountPage } from './pages.js';
 import type { People } from './people.js';
