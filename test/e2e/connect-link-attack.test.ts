@@ -82,6 +82,8 @@ describe('a connect link submitted from another site', () => {
     expect(await page.textContent('main')).toMatch(/nothing was connected/i);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'connect-cross-site.png') });
+    const events = await tv.app.vault.store.listEvents({ type: 'verification_failed', userId: 'mallory' });
+    expect(events).toMatchObject([{ reason: 'cross_site_post', detail: { authId: s.authId } }]);
     // Mallory's own tools still ask for her consent.
     expect(await whoami('mallory')).toMatch(/^refused/);
   });

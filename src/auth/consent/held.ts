@@ -72,6 +72,25 @@ export async function takeHeldGrant(d: ConsentDeps, c: ConsentRow): Promise<Norm
 }
 
 /**
+ * A `verification_failed` event about consent `c` (its user and provider): why, and who was proven instead.
+ * Never a link or a secret: the auth id is what the agent already polls with.
+ */
+export async function recordRefusal(
+  d: ConsentDeps,
+  c: ConsentRow,
+  reason: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const subject = { connectionId: null, userId: c.userId, provider: c.provider };
+  await recordEvent(d.vault.store, subject, d.clock.now(), {
+    type: 'verification_failed',
+    reason,
+    detail: { authId: c.authId, ...extra },
+  });
+  d.log.warn({ provider: c.provider, user: c.userId, authId: c.authId, reason }, 'consent refused');
+}
+
+/**
  * Ends a consent the person could not be proven for: nothing is stored, the consent fails, and a
  * `verification_failed` event says why (no link, no secret). Throws the page to show.
  */
@@ -85,15 +104,12 @@ export async function refuseUnproven(
   const reason = verdict.refuse;
   await d.vault.store.failConsent(c.authId, reason, now);
   finished(c.authId);
-  await recordEvent(d.vault.store, { connectionId: null, userId: c.userId, provider: c.provider }, now, {
-    type: 'verification_failed',
+  await recordRefusal(
+    d,
+    c,
     reason,
-    detail: {
-      authId: c.authId,
-      ...(verdict.refuse === 'user_mismatch' ? { provenUser: verdict.by, method: verdict.method } : {}),
-    },
-  });
-  d.log.warn({ provider: c.provider, user: c.userId, authId: c.authId, reason }, 'consent refused');
+    verdict.refuse === 'user_mismatch' ? { provenUser: verdict.by, method: verdict.method } : {},
+  );
   const name = d.providers.get(c.provider)?.declaration.displayName ?? c.provider;
   if (verdict.refuse === 'user_mismatch') {
     throw new ConsentProblem(

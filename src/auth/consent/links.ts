@@ -5,7 +5,7 @@ import { activate } from './activate.js';
 import { authorize } from './authorize.js';
 import { handleCallback } from './callback.js';
 import { type CallbackResult, confirmationHash } from './outcome.js';
-import { refuseUnproven, takeHeldGrant, type Verdict } from './held.js';
+import { recordRefusal, refuseUnproven, takeHeldGrant, type Verdict } from './held.js';
 import { ConsentProblem } from './problems.js';
 import { missingScopes, normalizeScopes, requestedScopes } from '../scopes.js';
 import type { AuthReason, ConsentRow } from '../../vault/types.js';
@@ -137,6 +137,14 @@ export class ConsentService {
       throw new ConsentProblem('expired_link', 'Link expired', 'This connect link has expired.', 410);
     }
     return c;
+  }
+
+  /**
+   * Continue was pressed without the connect page's binding (another site's auto-submit, most likely): the
+   * link stays usable by its owner, and operators see a `verification_failed` event (`cross_site_post`).
+   */
+  async refusedContinue(c: ConsentRow): Promise<void> {
+    await recordRefusal(this.d, c, 'cross_site_post');
   }
 
   /** For POST /connect/:id — consumes the link and returns the provider's authorize URL. */

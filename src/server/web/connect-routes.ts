@@ -75,8 +75,9 @@ export function connectRoutes(d: {
       const linkId = linkIdOf(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
       // An unknown, used or expired link says so first; it starts nothing either way.
-      await consent.describeLink(linkId);
+      const link = await consent.describeLink(linkId);
       if (!people.forms.check(req, `/connect/${linkId}`, body['csrf'])) {
+        await consent.refusedContinue(link);
         throw new ConsentProblem(
           'not_this_browser',
           'Not started here',

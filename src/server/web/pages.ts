@@ -150,11 +150,25 @@ close this page.</p>`,
   );
 }
 
-export function problemPage(title: string, message: string): string {
+const AGAIN = 'Nothing was changed. Ask your agent for a new connect link to try again.';
+
+export function problemPage(title: string, message: string, note = AGAIN): string {
   return page(
     title,
     `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>
-<p class="note">Nothing was changed. Ask your agent for a new connect link to try again.</p>`,
+<p class="note">${escapeHtml(note)}</p>`,
     'bad',
   );
+}
+
+/** What to do next, for the refusals where a new link would not help. */
+export function problemNote(code: string): string {
+  switch (code) {
+    case 'wrong_user':
+      return 'If the link was meant for you, sign out and sign in as the right user. Otherwise close this page.';
+    case 'not_this_browser':
+      return 'If you did not expect this page, close it: another site may have tried to use your browser to connect an account.';
+    default:
+      return AGAIN;
+  }
 }

@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { ConsentProblem, type ConsentService } from '../../auth/consent/links.js';
 import type { Logger } from '../../log.js';
 import { connectRoutes } from './connect-routes.js';
-import { problemPage } from './pages.js';
+import { problemNote, problemPage } from './pages.js';
 import type { People } from './people.js';
 import { signInRoutes } from './signin-routes.js';
 
@@ -26,7 +26,10 @@ export interface WebDeps {
 
 function sendProblem(res: Response, err: unknown, log: Logger): void {
   if (err instanceof ConsentProblem) {
-    res.status(err.httpStatus).type('html').send(problemPage(err.title, err.message));
+    res
+      .status(err.httpStatus)
+      .type('html')
+      .send(problemPage(err.title, err.message, problemNote(err.code)));
     return;
   }
   log.error({ err: (err as Error).message, stack: (err as Error).stack }, 'web request failed');
