@@ -38,12 +38,11 @@ import { createMcpServer, type McpRuntime } from '../server/mcp.js';
 import { Metrics, metricsHandler } from '../ops/metrics.js';
 import { WebhookSender } from '../ops/webhooks.js';
 import { createWebApp, finishWebApp } from '../server/web/web.js';
-import { createPeople, type People } from '../server/web/people.js';
+import type { People } from '../server/web/people.js';
+import { buildPeople } from './people.js';
 import { VERSION } from '../version.js';
 
 /** The composition root: one place that builds every part from the configuration. */
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export { VERSION } from '../version.js';
 
@@ -209,21 +208,16 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
   const idleWatch = new IdleWatch({ store, clock, log, windowMs: config.idleAlertSec * 1000, episodes });
   const operator = new OperatorActions({ store: () => store, consent, clock, log });
 
-  const hosted = async (): Promise<boolean> =>
-    config.jwt !== undefined ||
-    !LOOPBACK_HOSTS.has(new URL(publicUrl).hostname) ||
-    (await store.hasApiKeys());
-  const people = createPeople({
+  const {
+    people,
+    hosted,
+    warn: warnAboutVerification,
+  } = buildPeople({
+    config,
     store: () => store,
     clock,
     log,
     publicUrl: () => publicUrl,
-    extraOrigins: config.http.allowedOrigins,
-    oidc: config.signIn.oidc,
-    signInLinks: config.signIn.links,
-    verifier: config.userVerifier,
-    optOut: config.userVerification === 'off',
-    hosted,
     ...fetchOpt,
   });
 
@@ -279,18 +273,6 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     log.info({ url: publicUrl }, 'web listener ready');
     await warnAboutVerification();
     return publicUrl;
-  };
-
-  const warnAboutVerification = async (): Promise<void> => {
-    const mode = await people.verification.mode();
-    if (mode === 'declared')
-      log.warn(
-        'user verification is off (userVerification: "off"): whoever holds a connect link can finish it for its user; set up sign-in or a user verifier',
-      );
-    if (mode === 'unavailable')
-      log.warn(
-        'hosted mode without sign-in or a user verifier: connect links are refused until one is configured (TOOLVAULT_SIGNIN_*, TOOLVAULT_USER_VERIFIER_*), or TOOLVAULT_USER_VERIFICATION=off',
-      );
   };
 
   const app: App = {
