@@ -132,6 +132,7 @@ const ENV_PROVIDER_FIELDS = {
   CLIENT_ID: 'clientId',
   CLIENT_SECRET: 'clientSecret',
   PREVIOUS_CLIENT_SECRET: 'previousClientSecret',
+  SUBDOMAIN: 'subdomain',
 } as const;
 
 function readFile(path: string, required: boolean): z.infer<typeof fileSchema> {
@@ -203,7 +204,7 @@ export function loadConfig(
 
   const providers: Record<string, ProviderConfig> = { ...(file.providers ?? {}) };
   for (const [key, value] of Object.entries(env)) {
-    const m = /^([A-Z][A-Z0-9]*)_(CLIENT_ID|CLIENT_SECRET|PREVIOUS_CLIENT_SECRET)$/.exec(key);
+    const m = /^([A-Z][A-Z0-9]*)_(CLIENT_ID|CLIENT_SECRET|PREVIOUS_CLIENT_SECRET|SUBDOMAIN)$/.exec(key);
     if (!m || value === undefined || value === '' || m[1] === 'TOOLVAULT') continue;
     const id = m[1]!.toLowerCase();
     const field = ENV_PROVIDER_FIELDS[m[2] as keyof typeof ENV_PROVIDER_FIELDS];

@@ -110,7 +110,8 @@ export class AccessBroker {
         client: () => {
           // A new client only when a refresh brought a new row (and token).
           if (client?.row !== row) {
-            client = { row, api: this.#client(p, this.d.vault.openTokens(row).accessToken) };
+            const tokens = this.d.vault.openTokens(row);
+            client = { row, api: this.#client(p, tokens.accessToken, tokens.values) };
           }
           return client.api;
         },
@@ -147,10 +148,11 @@ export class AccessBroker {
     };
   }
 
-  #client(p: ConfiguredProvider, accessToken: string): ApiClient {
+  #client(p: ConfiguredProvider, accessToken: string, values?: Record<string, string>): ApiClient {
     return createApiClient({
       declaration: p.declaration,
       accessToken,
+      ...(values ? { values } : {}),
       now: () => this.d.clock.now(),
       ...(this.d.fetch ? { fetch: this.d.fetch } : {}),
     });

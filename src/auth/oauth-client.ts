@@ -79,8 +79,22 @@ async function configure(
   const e = d.endpoints;
   const baseFetch = opts.fetch ?? fetch;
   const adapt = d.adaptTokenResponse;
+  const asJson = d.tokenRequestBody === 'json';
   const customFetch: oidc.CustomFetch = async (url, options) => {
-    const res = await baseFetch(url, options as RequestInit);
+    const form = options.method === 'POST' && options.body instanceof URLSearchParams ? options.body : null;
+    // Notion's token endpoint reads a JSON body (its client authentication stays HTTP Basic).
+    const init: RequestInit =
+      asJson && form
+        ? {
+            ...(options as RequestInit),
+            body: JSON.stringify(Object.fromEntries(form)),
+            headers: {
+              ...Object.fromEntries(new Headers(options.headers)),
+              'content-type': 'application/json',
+            },
+          }
+        : (options as RequestInit);
+    const res = await baseFetch(url, init);
     // Only token endpoint answers need adapting; discovery and JWKS are standard everywhere.
     return adapt && options.method === 'POST' && options.body instanceof URLSearchParams ? adapt(res) : res;
   };

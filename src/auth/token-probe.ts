@@ -39,6 +39,9 @@ export async function probeToken(
     );
     return 'unreadable';
   }
-  const { verdict } = await probe(p, tokens.accessToken, d.fetch ?? fetch, options);
+  const { verdict } = await probe(p, tokens.accessToken, d.fetch ?? fetch, {
+    ...options,
+    ...(tokens.values ? { values: tokens.values } : {}),
+  });
   return verdict === 'valid' ? 'alive' : verdict === 'invalid' ? 'dead' : 'no_answer';
 }

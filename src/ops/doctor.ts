@@ -110,8 +110,9 @@ async function checkConnection(
     finding: { status, subject, message, ...(action ? { action } : {}) },
   });
   let accessToken: string;
+  let values: Record<string, string> | undefined;
   try {
-    accessToken = d.vault.openTokens(row).accessToken;
+    ({ accessToken, values } = d.vault.openTokens(row));
   } catch (err) {
     if (!(err instanceof VaultIntegrityError)) throw err;
     return out(
@@ -145,15 +146,20 @@ async function checkConnection(
     const refreshed = await d.refresher.refresh(row.id, 'doctor', row.version);
     if (!refreshed.ok) return fromRefresh(refreshed, out, reconnect, row.provider);
     current = refreshed.row;
-    accessToken = d.vault.openTokens(current).accessToken;
+    ({ accessToken, values } = d.vault.openTokens(current));
   }
-  let seen = await probe(p, accessToken, d.fetch ?? fetch, { timeoutMs: 10_000 });
+  let seen = await probe(p, accessToken, d.fetch ?? fetch, {
+    timeoutMs: 10_000,
+    ...(values ? { values } : {}),
+  });
   if (seen.verdict === 'invalid') {
     // Half the evidence; the refresher gets the other half before anything is reported gone.
     const refreshed = await d.refresher.refresh(current.id, 'doctor', current.version);
     if (!refreshed.ok) return fromRefresh(refreshed, out, reconnect, row.provider);
-    seen = await probe(p, d.vault.openTokens(refreshed.row).accessToken, d.fetch ?? fetch, {
+    const fresh = d.vault.openTokens(refreshed.row);
+    seen = await probe(p, fresh.accessToken, d.fetch ?? fetch, {
       timeoutMs: 10_000,
+      ...(fresh.values ? { values: fresh.values } : {}),
     });
     current = refreshed.row;
   }

@@ -1,4 +1,5 @@
 import { ToolvaultError } from '../errors.js';
+import { apiBaseFor } from './api-base.js';
 import { NEVER_REACHED_CODES } from './network.js';
 import { standardRequestError } from './standard-api.js';
 import type {
@@ -49,6 +50,8 @@ export interface ApiClient {
 export interface ApiClientOptions {
   declaration: ProviderDeclaration;
   accessToken: string;
+  /** The connection's values, for `{name}` placeholders of the API base (see api-base.ts). */
+  values?: Readonly<Record<string, string>>;
   fetch?: Fetch;
   /** Per request, including redirects; default 30 s. */
   timeoutMs?: number;
@@ -189,7 +192,7 @@ function timeoutSignal(timeoutMs: number, caller?: AbortSignal): AbortSignal {
 /** Creates a client for one provider and token. Throws when the declaration has no `apiBaseUrl`. */
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const { declaration, accessToken } = options;
-  const apiBaseUrl = declaration.endpoints.apiBaseUrl;
+  const apiBaseUrl = apiBaseFor(declaration, options.values);
   if (!apiBaseUrl) {
     throw new ToolvaultError('config_error', `${declaration.id} has no apiBaseUrl`, {
       code: 'no_api_base_url',
@@ -249,12 +252,12 @@ export async function probe(
   configured: ConfiguredProvider,
   accessToken: string,
   fetchImpl: Fetch = fetch,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; values?: Readonly<Record<string, string>> } = {},
 ): Promise<ProbeResult> {
   const { declaration } = configured;
   const p = declaration.probe;
   if (!p) return { verdict: 'unknown' };
-  const { userinfoUrl, apiBaseUrl } = declaration.endpoints;
+  const { userinfoUrl } = declaration.endpoints;
   let url: URL;
   if (p.path === 'userinfo') {
     if (!userinfoUrl) return { verdict: 'unknown' };
@@ -262,14 +265,26 @@ export async function probe(
   } else if (/^https?:/i.test(p.path)) {
     url = new URL(p.path);
   } else {
+    let apiBaseUrl: string | undefined;
+    try {
+      apiBaseUrl = apiBaseFor(declaration, options.values);
+    } catch {
+      // A connection without its values cannot be probed; that says nothing about its token.
+      return { verdict: 'unknown' };
+    }
     if (!apiBaseUrl) return { verdict: 'unknown' };
     url = resolveApiUrl(apiBaseUrl, p.path);
   }
   const headers = buildHeaders(declaration, accessToken);
+  const out: Outgoing = { method: p.method, headers };
+  if (p.json !== undefined) {
+    headers['content-type'] = 'application/json; charset=utf-8';
+    out.body = JSON.stringify(p.json);
+  }
   let response: ApiResponse;
   try {
     const signal = timeoutSignal(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    response = await send(fetchImpl, url, { method: p.method, headers }, undefined, signal);
+    response = await send(fetchImpl, url, out, undefined, signal);
   } catch {
     return { verdict: 'unknown', status: 0 };
   }

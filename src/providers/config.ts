@@ -7,6 +7,7 @@ import { z } from 'zod';
  */
 
 const url = z.url({ protocol: /^https?$/ });
+const requestPolicy = z.enum(['allow', 'approve', 'deny']);
 const scopeList = z.array(z.string().min(1));
 
 export const providerConfigSchema = z
@@ -32,6 +33,24 @@ export const providerConfigSchema = z
     refreshIdleLimitSec: z.number().int().positive().optional(),
     refreshAbsoluteLifetimeSec: z.number().int().positive().optional(),
     enabled: z.boolean().optional(),
+    subdomain: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, 'an account subdomain, e.g. "acme" for acme.zendesk.com')
+      .optional()
+      .describe('account subdomain, for providers whose endpoints live on one (Zendesk)'),
+    requestTool: z
+      .union([
+        z.boolean(),
+        z
+          .object({
+            enabled: z.boolean().optional(),
+            read: requestPolicy.optional().describe('policy for GET and HEAD (default allow)'),
+            write: requestPolicy.optional().describe('policy for every other method (default approve)'),
+          })
+          .strict(),
+      ])
+      .optional()
+      .describe('the <provider>.request tool: false turns it off'),
   })
   .strict();
 export type ProviderConfig = z.infer<typeof providerConfigSchema>;

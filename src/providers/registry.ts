@@ -4,7 +4,13 @@ import { genericDeclaration } from './generic.js';
 import { github } from './github.js';
 import { google } from './google.js';
 import { slack } from './slack.js';
-import type { ConfiguredProvider, Endpoints, ProviderDeclaration, ProviderSettings } from './types.js';
+import type {
+  ConfiguredProvider,
+  Endpoints,
+  ProviderDeclaration,
+  ProviderSettings,
+  RequestToolSettings,
+} from './types.js';
 
 /**
  * The one list of providers: built-in declarations merged with configuration, plus generic ones declared by
@@ -24,7 +30,12 @@ const ENDPOINT_FIELDS = [
   'issuer',
 ] as const;
 /** Fields the environment shorthands set (`FOO_CLIENT_ID`); alone, they do not declare a provider. */
-const CREDENTIAL_FIELDS = new Set(['clientId', 'clientSecret', 'previousClientSecret']);
+const CREDENTIAL_FIELDS = new Set(['clientId', 'clientSecret', 'previousClientSecret', 'subdomain']);
+
+/** The scheme and host a URL template starts with (templates may hold `{name}` anywhere else). */
+function originOf(url: string | undefined): string | undefined {
+  return url === undefined ? undefined : /^https?:\/\/[^/]+/i.exec(url)?.[0];
+}
 
 /**
  * Applies endpoint overrides. Built-in endpoints under the built-in `apiBaseUrl` (GitHub's grant revocation,
@@ -48,6 +59,38 @@ function mergeEndpoints(base: Endpoints, cfg: ProviderConfig): Endpoints {
   return out;
 }
 
+/**
+ * Fills `{name}` placeholders of the endpoints a provider uses before any connection exists (authorize,
+ * token, revoke, userinfo) from configuration (Zendesk's `{subdomain}`); the API base keeps its placeholders,
+ * which each connection fills from its own values (api-base.ts).
+ */
+function fillEndpoints(id: string, endpoints: Endpoints, values: Record<string, string>): Endpoints {
+  const out: Endpoints = { ...endpoints };
+  for (const field of ['authorizeUrl', 'tokenUrl', 'revokeUrl', 'userinfoUrl'] as const) {
+    const url = out[field];
+    if (url === undefined) continue;
+    out[field] = url.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (whole, name: string) => {
+      if (name === 'client_id') return whole; // substituted at revocation time
+      const value = values[name];
+      if (value === undefined) throw new ConfigError(`providers.${id}.${name}`, `required by ${field}`);
+      return encodeURIComponent(value);
+    });
+  }
+  return out;
+}
+
+/** Moves a built-in URL on the API's origin (Atlassian's accessible-resources) with an apiBaseUrl override. */
+function followApiOrigin(url: string, base: ProviderDeclaration, cfg: ProviderConfig): string {
+  const oldOrigin = originOf(base.endpoints.apiBaseUrl);
+  const newOrigin = originOf(cfg.apiBaseUrl);
+  if (!oldOrigin || !newOrigin || !url.startsWith(`${oldOrigin}/`)) return url;
+  return newOrigin + url.slice(oldOrigin.length);
+}
+
+function configuredValues(cfg: ProviderConfig): Record<string, string> {
+  return cfg.subdomain !== undefined ? { subdomain: cfg.subdomain } : {};
+}
+
 function mergeBuiltin(base: ProviderDeclaration, cfg: ProviderConfig): ProviderDeclaration {
   const token = { ...base.token };
   if (cfg.defaultAccessLifetimeSec !== undefined)
@@ -57,7 +100,17 @@ function mergeBuiltin(base: ProviderDeclaration, cfg: ProviderConfig): ProviderD
   if (cfg.refreshIdleLimitSec !== undefined) token.refreshIdleLimitSec = cfg.refreshIdleLimitSec;
   if (cfg.refreshAbsoluteLifetimeSec !== undefined)
     token.refreshAbsoluteLifetimeSec = cfg.refreshAbsoluteLifetimeSec;
-  const merged: ProviderDeclaration = { ...base, endpoints: mergeEndpoints(base.endpoints, cfg), token };
+  const endpoints = fillEndpoints(base.id, mergeEndpoints(base.endpoints, cfg), configuredValues(cfg));
+  const merged: ProviderDeclaration = { ...base, endpoints, token };
+  const discover = base.connectionValues?.discover;
+  if (discover) {
+    merged.connectionValues = {
+      ...base.connectionValues!,
+      discover: { ...discover, url: followApiOrigin(discover.url, base, cfg) },
+    };
+  }
+  if (base.probe && /^https?:/i.test(base.probe.path))
+    merged.probe = { ...base.probe, path: followApiOrigin(base.probe.path, base, cfg) };
   if (cfg.displayName) merged.displayName = cfg.displayName;
   if (cfg.scopeSeparator) merged.scopeSeparator = cfg.scopeSeparator;
   if (cfg.clientAuth) merged.clientAuth = cfg.clientAuth;
@@ -72,7 +125,20 @@ function settingsFor(id: string, cfg: ProviderConfig): ProviderSettings {
   const settings: ProviderSettings = { clientId: cfg.clientId, clientSecret: cfg.clientSecret };
   if (cfg.previousClientSecret) settings.previousClientSecret = cfg.previousClientSecret;
   if (cfg.scopes) settings.scopes = [...cfg.scopes];
+  const values = configuredValues(cfg);
+  if (Object.keys(values).length > 0) settings.values = values;
+  settings.requestTool = requestToolSettings(cfg.requestTool);
   return settings;
+}
+
+/** The request tool is on, reads allowed and writes approved, unless configuration says otherwise. */
+export function requestToolSettings(cfg: ProviderConfig['requestTool']): RequestToolSettings {
+  const o = typeof cfg === 'object' ? cfg : {};
+  return {
+    enabled: cfg === false ? false : (o.enabled ?? true),
+    read: o.read ?? 'allow',
+    write: o.write ?? 'approve',
+  };
 }
 
 function validUrl(field: string, value: string | undefined, required: boolean): void {
@@ -82,7 +148,11 @@ function validUrl(field: string, value: string | undefined, required: boolean): 
   }
   let url: URL;
   try {
-    url = new URL(value);
+    // A per-connection placeholder (`https://{subdomain}.zendesk.com`, `{instanceUrl}/services`) is checked
+    // with a stand-in; the connection's own value is checked when it is learned (api-base.ts).
+    url = new URL(
+      value.replace(/^\{[A-Za-z0-9_]+\}/, 'https://x.invalid').replace(/\{[A-Za-z0-9_]+\}/g, 'x'),
+    );
   } catch {
     throw new ConfigError(field, `not a URL: ${value}`);
   }

@@ -77,6 +77,7 @@ export function readStandardGrant(body: Record<string, unknown>, previous?: Toke
   const idToken = str(body, 'id_token');
   if (idToken) tokens.idToken = idToken;
   if (previous?.extra) tokens.extra = previous.extra;
+  if (previous?.values) tokens.values = { ...previous.values };
 
   const grant: NormalizedGrant = { tokens };
   const expiresIn = num(body, 'expires_in');

@@ -22,6 +22,12 @@ export interface TokenSet {
   idToken?: string;
   /** Further credentials of the same grant, refreshed separately (Slack's bot token beside the user token). */
   extra?: Record<string, { accessToken: string; refreshToken?: string; expiresAt?: number }>;
+  /**
+   * Values of this connection that are not credentials but say where its API lives (Jira's cloud id,
+   * Salesforce's instance URL, Zendesk's subdomain): `{name}` placeholders of `endpoints.apiBaseUrl`. Sealed
+   * with the tokens because they belong to the same grant; carried over by every refresh.
+   */
+  values?: Record<string, string>;
 }
 
 /** A token endpoint answer in toolvault's terms. */
@@ -119,6 +125,23 @@ export interface ApiResponse {
 
 export type ProbeVerdict = 'valid' | 'invalid' | 'unknown';
 
+/**
+ * Where a connection's `{name}` placeholders of `endpoints.apiBaseUrl` come from, besides the token response
+ * (a `readGrant` may set `tokens.values`, as Salesforce's `instance_url`): configuration (`settings.values`,
+ * e.g. Zendesk's `subdomain`, copied onto the connection at consent, so it keeps calling the account it was
+ * made for) and a call made with the new access token right after consent (Atlassian's accessible-resources).
+ * A consent that cannot learn every name stores nothing.
+ */
+export interface ConnectionValuesDeclaration {
+  /** Every placeholder name the API base needs. */
+  names: readonly string[];
+  discover?: {
+    /** Absolute URL of a read-only call that takes the new access token. */
+    url: string;
+    read: (response: ApiResponse) => Record<string, string> | undefined;
+  };
+}
+
 export interface ProviderDeclaration {
   id: string;
   displayName: string;
@@ -138,6 +161,8 @@ export interface ProviderDeclaration {
    */
   scopeParams?: (scopes: string[]) => Record<string, string>;
   clientAuth: 'client_secret_post' | 'client_secret_basic';
+  /** How token requests carry their parameters: `form` (RFC 6749, the default) or `json` (Notion). */
+  tokenRequestBody?: 'form' | 'json';
   /** Send PKCE (S256). Every provider we know accepts it or ignores it. */
   pkce: boolean;
   /**
@@ -168,7 +193,15 @@ export interface ProviderDeclaration {
      * token starts afresh; without, the end stays where consent put it and only a reconnect moves it.
      */
     refreshAbsoluteLifetimeSec?: number;
+    /**
+     * What `refreshAbsoluteLifetimeSec` counts from: each new refresh token (`token`, the default: GitHub) or
+     * the consent (`consent`: Atlassian's 365 days end a grant however often it rotates), in which case no
+     * refresh moves the end and only a reconnect does.
+     */
+    absoluteLifetimeFrom?: 'token' | 'consent';
   };
+  /** Per-connection values the API base is built from; see {@link ConnectionValuesDeclaration}. */
+  connectionValues?: ConnectionValuesDeclaration;
   /** How tokens are revoked at `endpoints.revokeUrl`; default `rfc7009` when there is a revokeUrl. */
   revocation?: Revocation;
   /** A cheap read-only call that tells whether an access token is alive. */
@@ -176,6 +209,8 @@ export interface ProviderDeclaration {
     method: 'GET' | 'POST';
     /** Absolute, or relative to `endpoints.apiBaseUrl`; `userinfo` means `endpoints.userinfoUrl`. */
     path: string;
+    /** A JSON body to send (Linear's GraphQL `{ viewer { id } }`). */
+    json?: unknown;
     judge: (response: ApiResponse) => ProbeVerdict;
     /** Who the token belongs to, when the probe says. */
     account?: (response: ApiResponse) => Account | undefined;
@@ -200,6 +235,22 @@ export interface ProviderSettings {
   /** A previous client secret to fall back on during secret rotation. */
   previousClientSecret?: string;
   scopes?: string[];
+  /** Configured per-connection values (Zendesk `subdomain`), see {@link ConnectionValuesDeclaration}. */
+  values?: Record<string, string>;
+  /** The `<provider>.request` tool: on unless turned off, with its policies. */
+  requestTool?: RequestToolSettings;
+}
+
+/** What a call needs before it runs: nothing, a person's approval, or it is refused. */
+export type CallPolicy = 'allow' | 'approve' | 'deny';
+
+/** Operators' settings of a provider's request tool. */
+export interface RequestToolSettings {
+  enabled: boolean;
+  /** GET and HEAD. */
+  read: CallPolicy;
+  /** Every other method. */
+  write: CallPolicy;
 }
 
 /** A declaration ready to use: configured credentials and resolved endpoints. */

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { probe } from '../../providers/api-client.js';
-import type { Account, ConfiguredProvider, NormalizedGrant } from '../../providers/types.js';
+import type { Account, ConfiguredProvider, NormalizedGrant, TokenSet } from '../../providers/types.js';
 import { type CallbackResult, confirmationHash, sameAccount, SWITCH_TTL_MS } from './outcome.js';
 import type { ConsentDeps } from './deps.js';
 import { ConsentProblem } from './problems.js';
@@ -20,7 +20,7 @@ export async function activate(
 ): Promise<CallbackResult> {
   const store = d.vault.store;
   const client = d.oauth.get(c.provider);
-  const account = grant.account ?? (await accountByProbe(d, client.provider, grant.tokens.accessToken));
+  const account = grant.account ?? (await accountByProbe(d, client.provider, grant.tokens));
   if (account) grant.account = account;
   const before = await store.getConnection(c.userId, c.provider);
   if (
@@ -42,10 +42,13 @@ export async function activate(
 export async function accountByProbe(
   d: ConsentDeps,
   p: ConfiguredProvider,
-  accessToken: string,
+  tokens: Pick<TokenSet, 'accessToken' | 'values'>,
 ): Promise<Account | undefined> {
   if (!p.declaration.probe?.account) return undefined;
-  const seen = await probe(p, accessToken, d.fetch ?? fetch, { timeoutMs: 10_000 });
+  const seen = await probe(p, tokens.accessToken, d.fetch ?? fetch, {
+    timeoutMs: 10_000,
+    ...(tokens.values ? { values: tokens.values } : {}),
+  });
   if (!seen.account)
     d.log.warn({ provider: p.declaration.id, status: seen.status }, 'could not learn the account');
   return seen.account;

@@ -1,6 +1,7 @@
 import type { NormalizedGrant } from '../../providers/types.js';
 import { classifyTokenError } from '../refresh/classify.js';
 import { accountByProbe, activate } from './activate.js';
+import { learnConnectionValues } from './connection-values.js';
 import type { CallbackResult } from './outcome.js';
 import { holdGrant, refuseUnproven, type Verdict } from './held.js';
 import type { ConsentDeps } from './deps.js';
@@ -128,8 +129,24 @@ export async function handleCallback(
       502,
     );
   }
+  const learned = await learnConnectionValues(client.provider, grant, d.fetch ?? fetch);
+  if (!learned.ok) {
+    d.log.warn(
+      { provider: c.provider, authId: c.authId, missing: learned.missing },
+      'connection values unknown',
+    );
+    await fail(`connection_values:${learned.missing.join(',')}`);
+    throw new ConsentProblem(
+      'provider_unavailable',
+      'Could not finish connecting',
+      `${client.provider.declaration.displayName} did not say where this account's API is ` +
+        `(${learned.missing.join(', ')}). Nothing was stored; ask your agent for a new link.`,
+      502,
+    );
+  }
+  if (learned.values) grant.tokens.values = learned.values;
   if (verdict === 'hold') {
-    const account = grant.account ?? (await accountByProbe(d, client.provider, grant.tokens.accessToken));
+    const account = grant.account ?? (await accountByProbe(d, client.provider, grant.tokens));
     if (account) grant.account = account;
     await holdGrant(d, c, grant);
     return { consent: c, accountName: account?.name ?? account?.id, held: true };

@@ -42,6 +42,7 @@ export class RefreshFailures {
     }
     const seen = await probe(p, tokens.accessToken, this.d.fetch ?? fetch, {
       timeoutMs: this.d.probeTimeoutMs ?? 10_000,
+      ...(tokens.values ? { values: tokens.values } : {}),
     });
     const now = this.d.clock.now();
     // The last refresh's answer was lost and this one is refused: that lost answer held the only live token.

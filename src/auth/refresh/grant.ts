@@ -29,8 +29,10 @@ export function grantWrite(
   const accessExpiresAt = lifetimeSec === undefined ? null : now + lifetimeSec * 1000;
   const refreshToken = grant.tokens.refreshToken;
   const newRefreshToken = refreshToken !== undefined && refreshToken !== previousRefreshToken;
-  const absoluteSec =
-    grant.refreshExpiresIn ?? (newRefreshToken ? d.token.refreshAbsoluteLifetimeSec : undefined);
+  // An end counted from the consent (Atlassian's 365 days) is set once, at consent; refreshes keep it.
+  const fromConsent = d.token.absoluteLifetimeFrom === 'consent';
+  const startsEnd = fromConsent ? previousRefreshToken === undefined : newRefreshToken;
+  const absoluteSec = grant.refreshExpiresIn ?? (startsEnd ? d.token.refreshAbsoluteLifetimeSec : undefined);
   const refreshExpiresAt = absoluteSec === undefined ? null : now + absoluteSec * 1000;
   const plan = planChecks(
     d,

@@ -54,7 +54,9 @@ export function planChecks(
     const idleSec = d.token.refreshIdleLimitSec;
     if (idleSec !== undefined) due.push(spread(t.now, idleSec * 1000, KEEP_ALIVE_FRACTION, random));
     // A rotation brings a new refresh token with a new end: renew it while there is time to spare.
-    if (t.refreshExpiresAt !== null && d.token.rotatesRefreshToken && t.refreshExpiresAt > t.now) {
+    // An end counted from the consent does not move with rotation: only the expiry warning helps there.
+    const renews = d.token.rotatesRefreshToken && d.token.absoluteLifetimeFrom !== 'consent';
+    if (t.refreshExpiresAt !== null && renews && t.refreshExpiresAt > t.now) {
       due.push(spread(t.now, t.refreshExpiresAt - t.now, KEEP_ALIVE_FRACTION, random));
     }
     // Nothing expires and no probe is declared: a periodic refresh is the only check there is.
