@@ -199,16 +199,23 @@ export function createOAuthClient(p: ConfiguredProvider, opts: OAuthClientOption
     },
     async exchangeCode(callbackUrl, checks) {
       const res = await withSecret('authorization_code', (c) =>
-        oidc.authorizationCodeGrant(c, callbackUrl, {
-          expectedState: checks.state,
-          ...(checks.codeVerifier ? { pkceCodeVerifier: checks.codeVerifier } : {}),
-          ...(checks.nonce ? { expectedNonce: checks.nonce } : {}),
-        }),
+        oidc.authorizationCodeGrant(
+          c,
+          callbackUrl,
+          {
+            expectedState: checks.state,
+            ...(checks.codeVerifier ? { pkceCodeVerifier: checks.codeVerifier } : {}),
+            ...(checks.nonce ? { expectedNonce: checks.nonce } : {}),
+          },
+          d.tokenParams,
+        ),
       );
       return read(res as unknown as Record<string, unknown>);
     },
     async refresh(refreshToken, previous) {
-      const res = await withSecret('refresh_token', (c) => oidc.refreshTokenGrant(c, refreshToken));
+      const res = await withSecret('refresh_token', (c) =>
+        oidc.refreshTokenGrant(c, refreshToken, d.tokenParams),
+      );
       return read(res as unknown as Record<string, unknown>, previous);
     },
     async revoke(token, hint) {

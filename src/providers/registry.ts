@@ -3,7 +3,13 @@ import { ConfigError } from '../errors.js';
 import { genericDeclaration } from './generic.js';
 import { github } from './github.js';
 import { google } from './google.js';
+import { hubspot } from './hubspot.js';
+import { jira } from './jira.js';
+import { linear } from './linear.js';
+import { notion } from './notion.js';
+import { salesforce } from './salesforce.js';
 import { slack } from './slack.js';
+import { zendesk } from './zendesk.js';
 import type {
   ConfiguredProvider,
   Endpoints,
@@ -19,7 +25,17 @@ import type {
  */
 
 /** The built-in declarations. */
-export const BUILTIN_PROVIDERS: readonly ProviderDeclaration[] = [slack, github, google];
+export const BUILTIN_PROVIDERS: readonly ProviderDeclaration[] = [
+  slack,
+  github,
+  google,
+  notion,
+  linear,
+  jira,
+  hubspot,
+  salesforce,
+  zendesk,
+];
 
 const ENDPOINT_FIELDS = [
   'authorizeUrl',

@@ -161,6 +161,11 @@ export interface ProviderDeclaration {
    */
   scopeParams?: (scopes: string[]) => Record<string, string>;
   clientAuth: 'client_secret_post' | 'client_secret_basic';
+  /**
+   * Extra parameters of every token request (Zendesk: `expires_in`, so that clients registered before
+   * 2026-04-30 get expiring tokens with the refresh token that is now mandatory).
+   */
+  tokenParams?: Record<string, string>;
   /** How token requests carry their parameters: `form` (RFC 6749, the default) or `json` (Notion). */
   tokenRequestBody?: 'form' | 'json';
   /** Send PKCE (S256). Every provider we know accepts it or ignores it. */
