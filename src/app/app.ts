@@ -30,7 +30,7 @@ import { createLogger, type Logger } from '../log.js';
 import { buildProviders } from '../providers/registry.js';
 import type { ConfiguredProvider } from '../providers/types.js';
 import type { ToolServices } from '../tools/kit/define.js';
-import { TOOLS } from '../tools/registry.js';
+import { toolsFor } from '../tools/registry.js';
 import { adminRouter } from '../server/web/admin.js';
 import { toolCallRecorder } from '../ops/audit.js';
 import { createDemo, type Demo } from '../server/web/demo.js';
@@ -302,7 +302,7 @@ export async function createApp(config: Config, opts: AppOptions = {}): Promise<
     },
     newMcpServer(userOf = () => config.user) {
       return createMcpServer({
-        tools: TOOLS,
+        tools: toolsFor(providers.values()),
         toolNames: config.toolNames,
         version: VERSION,
         userOf: (authInfo) => userOf(authInfo),

@@ -1,6 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Config } from './config.js';
-import { TOOLS } from '../tools/registry.js';
+import { buildProviders } from '../providers/registry.js';
+import { toolsFor } from '../tools/registry.js';
 import { VERSION } from '../version.js';
 import type { App } from './app.js';
 import { createMcpServer } from '../server/mcp.js';
@@ -26,7 +27,7 @@ export async function serveStdio(config: Config): Promise<void> {
   // Nothing awaits `starting` until the transport is up; keep a failure from surfacing as unhandled meanwhile.
   starting.catch(() => undefined);
   const server = createMcpServer({
-    tools: TOOLS,
+    tools: listedTools(config),
     toolNames: config.toolNames,
     version: VERSION,
     userOf: () => config.user,
@@ -55,5 +56,19 @@ export async function serveStdio(config: Config): Promise<void> {
   } finally {
     await server.close().catch(() => undefined);
     await app.close();
+  }
+}
+
+/**
+ * The tool list, known before the app starts: the configured providers' request tools come from
+ * configuration alone (the demo provider's too); a configuration error shows up when the app starts.
+ */
+function listedTools(config: Config) {
+  const demo = config.demo ? [{ id: 'demo', displayName: 'Demo' }] : [];
+  try {
+    return toolsFor(buildProviders(config).values(), demo);
+  } catch {
+    // reported by createApp, which fails the same way
+    return toolsFor([], demo);
   }
 }

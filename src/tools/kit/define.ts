@@ -4,6 +4,7 @@ import type { ConnectionService } from '../../auth/connections.js';
 import type { ConsentService } from '../../auth/consent/links.js';
 import type { IdempotencyService } from '../../auth/idempotency.js';
 import type { ProviderApi } from '../../auth/provider-api.js';
+import type { CallPolicy } from '../../providers/types.js';
 import type { ToolResult } from './result.js';
 
 /**
@@ -64,6 +65,11 @@ interface ToolBase<S extends z.ZodObject> {
   input: S;
   output: z.ZodObject;
   annotations: ToolAnnotations;
+  /**
+   * What a call needs before it runs, read from its validated input: `allow`, a person's `approve`al, or
+   * `deny`. Data for the approvals step of the pipeline; absent means its default for the annotations.
+   */
+  policy?: (input: z.infer<S>) => CallPolicy;
 }
 
 /** A tool that answers from toolvault itself (auth.start, auth.status, auth.disconnect). */
@@ -76,8 +82,11 @@ export interface LocalToolDefinition<S extends z.ZodObject = z.ZodObject> extend
 export interface ProviderToolDefinition<S extends z.ZodObject = z.ZodObject> extends ToolBase<S> {
   provider: string;
   scopes: string[];
-  /** Set on tools that change something at the provider: its outcome is judged, and a key honoured. */
-  write?: (input: z.infer<S>) => WriteSpec;
+  /**
+   * Set on tools that change something at the provider: its outcome is judged, and a key honoured. A tool
+   * whose input decides (`<provider>.request`: GET reads, POST writes) answers undefined for a read.
+   */
+  write?: (input: z.infer<S>) => WriteSpec | undefined;
   run(input: z.infer<S>, api: ProviderApi, ctx: ToolContext): Promise<ToolResult>;
 }
 
