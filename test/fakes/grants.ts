@@ -21,6 +21,8 @@ export interface IssuedToken<G extends Grant> {
   issuedAt: number;
   expiresAt: number | null;
   rotated: boolean;
+  /** When it was rotated (reuse windows count from here). */
+  rotatedAt?: number;
   revoked: boolean;
 }
 

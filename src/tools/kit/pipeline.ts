@@ -59,6 +59,12 @@ async function answer(tool: ToolDefinition, args: unknown, ctx: ToolContext, ste
   const parsed = tool.input.safeParse(args ?? {});
   if (!parsed.success) return invalidInput(tool, parsed.error);
   const input = parsed.data;
+  // A call the tool's own policy data refuses goes no further; `approve` is the approvals hook's to hold.
+  if (tool.policy?.(input) === 'deny') {
+    return errorResult('forbidden', `An operator turned off this kind of call to ${tool.name}.`, {
+      ...(tool.provider ? { provider: tool.provider } : {}),
+    });
+  }
   const held = await steps.policy?.(tool, input, ctx);
   if (held) return held;
   if (tool.provider === undefined) return tool.run(input, ctx);

@@ -146,15 +146,6 @@ export function requestTool(p: RequestToolProvider): ToolDefinition {
       const read = READS.has(i.method);
       if (read && i.body !== undefined)
         return errorResult('invalid_request', `${i.method} takes no body; use query parameters.`);
-      if (policyOf(s, i.method) === 'deny') {
-        return errorResult(
-          'forbidden',
-          `An operator turned off ${read ? 'reads' : 'writes'} through ${name}.`,
-          {
-            provider: p.id,
-          },
-        );
-      }
       return send(p, i, api);
     },
   });
