@@ -47,13 +47,17 @@ export async function startCatalogFake(o: CatalogFakeOptions): Promise<CatalogFa
         return {
           key: r.key,
           token: who.value,
-          run: () => (who.token && !who.problem ? r.run(req, { ...m.groups }, who.token) : o.unauthorized(who.problem ?? 'missing')),
+          run: () =>
+            who.token && !who.problem
+              ? r.run(req, { ...m.groups }, who.token)
+              : o.unauthorized(who.problem ?? 'missing'),
         };
       }
       return { key: 'unknown', token: null, run: () => ({ status: 404, body: { error: 'no such route' } }) };
     },
     renderFault: (fault) => {
-      if (fault === '500' || fault === 500) return o.serverError?.() ?? { status: 500, body: { error: 'internal' } };
+      if (fault === '500' || fault === 500)
+        return o.serverError?.() ?? { status: 500, body: { error: 'internal' } };
       if (fault === '503_html') return htmlReply(503, 'Service Unavailable');
       if (typeof fault === 'object' && 'reply' in fault) return fault.reply;
       if (typeof fault === 'object' && 'error' in fault) return { status: 400, body: { error: fault.error } };

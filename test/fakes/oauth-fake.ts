@@ -36,6 +36,8 @@ export interface OAuthFakeOptions {
   /** Rewrites a successful token body (HubSpot's camelCase). */
   shape?: (body: Record<string, unknown>) => Record<string, unknown>;
   subject?: string;
+  /** Lifetimes chosen per token request (Zendesk: expiring tokens only when the request asks). */
+  issuePolicy?: (params: Record<string, string>) => { accessTtl: number | null; refresh: boolean };
 }
 
 export interface OAuthFake {
@@ -45,7 +47,11 @@ export interface OAuthFake {
   /** Routes authorize and token requests; null for anything else. */
   route(req: FakeRequest): Dispatch | null;
   /** The access token a request presents, and why it is not usable (null: usable). */
-  bearer(req: FakeRequest): { token: IssuedToken<Grant> | null; problem: string | null; value: string | null };
+  bearer(req: FakeRequest): {
+    token: IssuedToken<Grant> | null;
+    problem: string | null;
+    value: string | null;
+  };
   /** Token requests by grant type. */
   tokenRequests(): Record<string, number>;
   /** Kills every grant: refresh → invalid_grant, API → 401. */
@@ -68,16 +74,25 @@ export function createOAuthFake(o: OAuthFakeOptions): OAuthFake {
   const error = (code: string, status = 400): Reply =>
     o.tokenError?.(code, status) ?? { status, body: { error: code, error_description: `fake: ${code}` } };
 
-  const issue = (grant: Grant): Reply => {
-    const access = book.issue(grant, 'access', 'user', mint(`${o.prefix}at-`), grant.scopes, o.accessTtl);
+  const issue = (grant: Grant, params: Record<string, string>): Reply => {
+    const { accessTtl, refresh } = o.issuePolicy?.(params) ?? o;
+    const access = book.issue(grant, 'access', 'user', mint(`${o.prefix}at-`), grant.scopes, accessTtl);
     const body: Record<string, unknown> = {
       access_token: access.value,
       token_type: 'bearer',
       scope: [...grant.scopes].join(' '),
-      ...(o.accessTtl !== null ? { expires_in: o.accessTtl } : {}),
+      ...(accessTtl !== null ? { expires_in: accessTtl } : {}),
       ...o.extra?.(grant),
     };
-    if (o.refresh) body['refresh_token'] = book.issue(grant, 'refresh', 'user', mint(`${o.prefix}rt-`), grant.scopes, null).value;
+    if (refresh)
+      body['refresh_token'] = book.issue(
+        grant,
+        'refresh',
+        'user',
+        mint(`${o.prefix}rt-`),
+        grant.scopes,
+        null,
+      ).value;
     return { status: 200, body: o.shape ? o.shape(body) : body };
   };
 
@@ -92,21 +107,27 @@ export function createOAuthFake(o: OAuthFakeOptions): OAuthFake {
     if (p['grant_type'] === 'authorization_code') {
       const entry = codes.consume(p['code'] ?? '');
       if (!entry) return error('invalid_grant', o.grantErrorStatus);
-      if (entry.challenge && !pkceMatches(entry.challenge.value, entry.challenge.method, p['code_verifier'] ?? ''))
+      if (
+        entry.challenge &&
+        !pkceMatches(entry.challenge.value, entry.challenge.method, p['code_verifier'] ?? '')
+      )
         return error('invalid_grant', o.grantErrorStatus);
-      return issue(entry.grant);
+      return issue(entry.grant, p);
     }
     if (p['grant_type'] === 'refresh_token') {
       const { token: t, problem } = book.check(p['refresh_token'] ?? '', 'refresh');
       const graceOk =
-        problem === 'rotated' && t && o.reuseGraceMs !== undefined && o.now() - (t.rotatedAt ?? 0) < o.reuseGraceMs;
+        problem === 'rotated' &&
+        t &&
+        o.reuseGraceMs !== undefined &&
+        o.now() - (t.rotatedAt ?? 0) < o.reuseGraceMs;
       if (problem === 'rotated' && t && !graceOk) t.grant.revoked = true; // reuse detection
       if (!t || (problem && !graceOk)) return error('invalid_grant', o.grantErrorStatus);
       if (o.rotate && !t.rotated) {
         t.rotated = true;
         t.rotatedAt = o.now();
       }
-      const reply = issue(t.grant);
+      const reply = issue(t.grant, p);
       if (!o.rotate && reply.body && typeof reply.body === 'object') {
         (reply.body as Record<string, unknown>)[o.shape ? 'refreshToken' : 'refresh_token'] = t.value;
       }
@@ -125,7 +146,12 @@ export function createOAuthFake(o: OAuthFakeOptions): OAuthFake {
           key: 'authorize',
           token: null,
           run: () => {
-            const grant: Grant = { id: nextGrant++, subject: o.subject ?? 'user-1', scopes: new Set((req.query.get('scope') ?? '').split(/[\s,]+/).filter(Boolean)), revoked: false };
+            const grant: Grant = {
+              id: nextGrant++,
+              subject: o.subject ?? 'user-1',
+              scopes: new Set((req.query.get('scope') ?? '').split(/[\s,]+/).filter(Boolean)),
+              revoked: false,
+            };
             grants.push(grant);
             const code = mint(`${o.prefix}code-`);
             const challenge = req.query.get('code_challenge');
@@ -133,13 +159,18 @@ export function createOAuthFake(o: OAuthFakeOptions): OAuthFake {
               grant,
               clientId: req.query.get('client_id') ?? '',
               redirectUri: req.query.get('redirect_uri'),
-              challenge: challenge ? { value: challenge, method: req.query.get('code_challenge_method') ?? 'plain' } : null,
+              challenge: challenge
+                ? { value: challenge, method: req.query.get('code_challenge_method') ?? 'plain' }
+                : null,
               expiresAt: o.now() + 600_000,
               used: false,
               scopes: grant.scopes,
               botScopes: new Set(),
             });
-            return redirect(req.query.get('redirect_uri') ?? '', { code, state: req.query.get('state') ?? undefined });
+            return redirect(req.query.get('redirect_uri') ?? '', {
+              code,
+              state: req.query.get('state') ?? undefined,
+            });
           },
         };
       }
