@@ -16,6 +16,8 @@ export interface ApiRoute {
   /** The fault key, e.g. `POST /v1/pages`. */
   key: string;
   run(req: FakeRequest, params: Record<string, string>, who: IssuedToken<Grant>): Reply;
+  /** Answers without a bearer token (revocation endpoints authenticate the client instead). */
+  open?: boolean;
 }
 
 export interface CatalogFakeOptions {
@@ -44,6 +46,7 @@ export async function startCatalogFake(o: CatalogFakeOptions): Promise<CatalogFa
         const m = r.method === req.method ? r.pattern.exec(req.path) : null;
         if (!m) continue;
         const who = o.oauth.bearer(req);
+        if (r.open) return { key: r.key, token: null, run: () => r.run(req, { ...m.groups }, who.token!) };
         return {
           key: r.key,
           token: who.value,
