@@ -78,6 +78,10 @@ describe('Linear tools', () => {
   });
 
   it('reads "Invalid scope: `write` required" as a scope gap', async () => {
+    // The team lookup is a read and passes; the mutation is refused.
+    linear.failNext('POST /graphql', {
+      reply: { status: 200, body: { data: { teams: { nodes: [{ id: 'team-1' }] } } } },
+    });
     linear.failNext('POST /graphql', {
       reply: {
         status: 200,
