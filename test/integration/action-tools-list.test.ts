@@ -14,6 +14,24 @@ const EXPECTED: Record<string, typeof READ> = {
   github_getIssue: READ,
   github_searchIssues: READ,
   github_addComment: WRITE,
+  notion_search: READ,
+  notion_readPage: READ,
+  notion_createPage: WRITE,
+  linear_searchIssues: READ,
+  linear_createIssue: WRITE,
+  linear_addComment: WRITE,
+  jira_searchIssues: READ,
+  jira_createIssue: WRITE,
+  jira_addComment: WRITE,
+  jira_transitionIssue: WRITE,
+  hubspot_searchContacts: READ,
+  hubspot_createNote: WRITE,
+  salesforce_query: READ,
+  salesforce_createRecord: WRITE,
+  salesforce_updateRecord: { ...WRITE, destructiveHint: true, idempotentHint: true },
+  zendesk_searchTickets: READ,
+  zendesk_createTicket: WRITE,
+  zendesk_addComment: WRITE,
 };
 
 describe('the action tools in tools/list', () => {
@@ -53,9 +71,17 @@ describe('the action tools in tools/list', () => {
     }
   });
 
-  it('names the idempotency key in createIssue and nowhere it would not be honoured', async () => {
+  it('names the idempotency key in every write that honours one, and nowhere else', async () => {
     const { tools } = await tv.client.listTools();
     const withKey = tools.filter((t) => 'idempotencyKey' in (t.inputSchema.properties ?? {}));
-    expect(withKey.map((t) => t.name)).toEqual(['github_createIssue']);
+    // Every catalog write takes one (the pipeline honours it for any tool that declares a write).
+    expect(withKey.map((t) => t.name).sort()).toEqual(
+      [
+        'github_createIssue',
+        ...Object.entries(EXPECTED)
+          .filter(([n, a]) => !n.startsWith('slack_') && !n.startsWith('github_') && !a.readOnlyHint)
+          .map(([n]) => n),
+      ].sort(),
+    );
   });
 });

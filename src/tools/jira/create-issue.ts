@@ -30,7 +30,8 @@ export const jiraCreateIssue = defineProviderTool({
     labels: z
       .array(z.string().regex(/^\S{1,255}$/, 'a label without spaces'))
       .max(20)
-      .optional(),
+      .optional()
+      .describe('labels to set, without spaces'),
     idempotencyKey: idempotencyKeyInput,
   }),
   output: outputSchema({

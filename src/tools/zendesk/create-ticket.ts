@@ -20,8 +20,8 @@ export const zendeskCreateTicket = defineProviderTool({
     subject: z.string().trim().min(1).max(300).describe('one-line subject'),
     body: z.string().min(1).max(65_536).describe('the first comment: what the ticket is about'),
     requesterEmail: z.email().max(254).optional().describe('who the ticket is for; default the user'),
-    priority: z.enum(['low', 'normal', 'high', 'urgent']).optional(),
-    tags: z.array(z.string().min(1).max(80)).max(20).optional(),
+    priority: z.enum(['low', 'normal', 'high', 'urgent']).optional().describe('ticket priority'),
+    tags: z.array(z.string().min(1).max(80)).max(20).optional().describe('tags to set'),
     idempotencyKey: idempotencyKeyInput,
   }),
   output: outputSchema({
