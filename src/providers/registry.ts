@@ -143,7 +143,8 @@ function settingsFor(id: string, cfg: ProviderConfig): ProviderSettings {
   if (cfg.scopes) settings.scopes = [...cfg.scopes];
   const values = configuredValues(cfg);
   if (Object.keys(values).length > 0) settings.values = values;
-  settings.requestTool = requestToolSettings(cfg.requestTool);
+  // Unset: the request tool's defaults (on; reads allowed, writes approved).
+  if (cfg.requestTool !== undefined) settings.requestTool = requestToolSettings(cfg.requestTool);
   return settings;
 }
 
