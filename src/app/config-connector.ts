@@ -16,7 +16,12 @@ export const connectorSchema = z
       .min(16)
       .optional()
       .describe('initial access token dynamic client registration requires (RFC 7591)'),
-    registrationsPerMinute: z.number().int().positive().optional().describe('registrations per client address'),
+    registrationsPerMinute: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('registrations per client address'),
   })
   .strict();
 

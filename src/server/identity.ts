@@ -47,7 +47,9 @@ export interface IdentityDeps {
   /** toolvault's own authorization server for /mcp (server/connector), when mounted. */
   connector?: {
     issuer(): string;
-    verify(token: string): Promise<
+    verify(
+      token: string,
+    ): Promise<
       | { userId: string; clientId: string; grantId: string; scopes: string[]; expiresAt: number }
       | string
       | null
@@ -200,6 +202,7 @@ export function createIdentity(d: IdentityDeps): Identity {
           ],
         }
       : {}),
+    ...(d.connector ? { scopes_supported: ['mcp'] } : {}),
     bearer_methods_supported: ['header'],
     resource_name: 'toolvault',
   });

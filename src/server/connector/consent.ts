@@ -29,6 +29,12 @@ export function consentRouter(d: ConsentDeps): Router {
   // The provider's own browser session would keep whoever first consented in this browser signed in to it,
   // even after they signed out of toolvault: every authorization goes through toolvault's session instead.
   router.get('/auth', (req, _res, next) => {
+    // A client that asks for no scope at all means "the MCP endpoint": oidc-provider would deny an empty grant.
+    const q = new URL(req.originalUrl, 'http://x');
+    if (!q.searchParams.has('scope')) {
+      q.searchParams.set('scope', 'mcp');
+      req.url = `${req.path}${q.search}`;
+    }
     const cookie = req.headers.cookie;
     if (cookie)
       req.headers.cookie = cookie
@@ -47,7 +53,10 @@ export function consentRouter(d: ConsentDeps): Router {
     const known = remembered.get(`${user}\n${clientId}`);
     const grant = known ? await d.provider.Grant.find(known) : undefined;
     if (grant && grant.accountId === user) {
-      await d.provider.interactionFinished(req, res, { login: { accountId: user }, consent: { grantId: known } });
+      await d.provider.interactionFinished(req, res, {
+        login: { accountId: user },
+        consent: { grantId: known },
+      });
       return;
     }
     const client = await d.provider.Client.find(clientId);
@@ -83,7 +92,7 @@ export function consentRouter(d: ConsentDeps): Router {
     const grant = new d.provider.Grant({ accountId: user, clientId });
     const oidcScopes = str(interaction.params['scope'])
       .split(' ')
-      .filter((s) => s === 'openid' || s === 'offline_access');
+      .filter((s) => s === 'openid' || s === 'offline_access' || s === 'mcp');
     if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
     grant.addResourceScope(d.resource(), 'mcp');
     const grantId = await grant.save();

@@ -1,0 +1,291 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type {
+  OAuthClientInformationMixed,
+  OAuthClientMetadata,
+  OAuthTokens,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
+import { createSignInLink } from '../../src/server/web/signin-links.js';
+import { Browser, type Page } from '../support/browser.js';
+import { type HostedHarness, INIT, startHosted } from '../support/hosted.js';
+
+/**
+ * Hosted toolvault as a connector (issue 14): the MCP SDK client's own OAuth support finds the authorization
+ * server from a keyless 401, registers itself (DCR), sends the person to sign in with toolvault's own sign-in
+ * and consent, then calls tools as that person and refreshes its token. And the refusals a client can meet.
+ */
+
+const REDIRECT = 'http://127.0.0.1:1/callback';
+
+class TestOAuthProvider implements OAuthClientProvider {
+  info: OAuthClientInformationMixed | undefined;
+  saved: OAuthTokens | undefined;
+  verifier = '';
+  authorizationUrl: URL | undefined;
+  get redirectUrl() {
+    return REDIRECT;
+  }
+  get clientMetadata(): OAuthClientMetadata {
+    return {
+      client_name: 'Test Agent',
+      redirect_uris: [REDIRECT],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    };
+  }
+  clientInformation() {
+    return this.info;
+  }
+  saveClientInformation(i: OAuthClientInformationMixed) {
+    this.info = i;
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(t: OAuthTokens) {
+    this.saved = t;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(v: string) {
+    this.verifier = v;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+}
+
+describe('toolvault as a connector (OAuth 2.1 authorization server for /mcp)', () => {
+  let tv: HostedHarness;
+  const signIn = async (b: Browser, user: string) => {
+    const { url } = await createSignInLink(
+      { store: tv.app.vault.store, clock: tv.app.clock, publicUrl: tv.url },
+      user,
+    );
+    return b.submitForm(await b.get(url));
+  };
+
+  beforeAll(async () => {
+    tv = await startHosted({ env: { TOOLVAULT_CONNECTOR: '1', TOOLVAULT_SIGNIN_LINKS: '1' } });
+    // A key exists: keyless loopback callers are no longer served as the local user.
+    await tv.key('bob');
+  });
+  afterAll(async () => {
+    await tv?.close();
+  });
+
+  it('advertises itself: protected-resource metadata with absolute URLs, RFC 8414 metadata at its own URL', async () => {
+    const keyless = await tv.post(INIT);
+    expect(keyless.status).toBe(401);
+    expect(keyless.headers.get('www-authenticate')).toContain(
+      `resource_metadata="${tv.url}/.well-known/oauth-protected-resource/mcp"`,
+    );
+    const prm = (await (await fetch(`${tv.url}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(prm).toMatchObject({ resource: tv.mcpUrl, authorization_servers: [`${tv.url}/as`] });
+    const res = await fetch(`${tv.url}/.well-known/oauth-authorization-server/as`);
+    expect(res.status).toBe(200);
+    const meta = (await res.json()) as Record<string, unknown>;
+    expect(meta['issuer']).toBe(`${tv.url}/as`);
+    expect(meta['code_challenge_methods_supported']).toEqual(['S256']);
+    expect(meta['registration_endpoint']).toBe(`${tv.url}/as/reg`);
+    expect(meta['token_endpoint_auth_methods_supported']).toContain('none');
+    expect(meta['authorization_response_iss_parameter_supported']).toBe(true);
+  });
+
+  it('connects the SDK client through DCR, sign-in and consent; it calls tools as that person and refreshes', async () => {
+    const provider = new TestOAuthProvider();
+    const connect = async () => {
+      const client = new Client({ name: 'connector-agent', version: '1.0.0' });
+      const transport = new StreamableHTTPClientTransport(new URL(tv.mcpUrl), { authProvider: provider });
+      await client.connect(transport);
+      return { client, transport };
+    };
+    const first = new Client({ name: 'connector-agent', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(tv.mcpUrl), { authProvider: provider });
+    await expect(first.connect(transport)).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(provider.info?.client_id).toBeTruthy();
+    const authUrl = provider.authorizationUrl!;
+    expect(authUrl.searchParams.get('resource')).toBe(tv.mcpUrl);
+
+    const b = new Browser({ stopAt: REDIRECT });
+    // Not signed in: the authorization lands on toolvault's sign-in page.
+    const unsigned = await b.get(authUrl.href);
+    expect(new URL(unsigned.url).pathname).toBe('/signin');
+    const back = await signIn(b, 'alice');
+    expect(back.html).toContain('Allow Test Agent to use your tools?');
+    expect(back.html).toContain('127.0.0.1:1');
+    const done = await allow(b, back);
+    expect(done.stopped).toBe(true);
+    const redirect = new URL(done.url);
+    expect(redirect.searchParams.get('iss')).toBe(`${tv.url}/as`);
+    const code = redirect.searchParams.get('code');
+    expect(code, done.url).toBeTruthy();
+    await transport.finishAuth(code!);
+    expect(provider.saved?.refresh_token).toBeTruthy();
+
+    const { client } = await connect();
+    const whoami = (await client.callTool({ name: 'auth_status', arguments: {} })) as {
+      structuredContent?: Record<string, unknown>;
+    };
+    expect(JSON.stringify(whoami)).not.toContain(provider.saved!.access_token);
+    // The token's subject is the vault user: the audit trail names alice, as an API key of hers would.
+    await tv.app.flushAudit();
+    const audit = await tv.app.vault.store.listAudit();
+    expect(audit.map((a) => [a.userId, a.tool])).toContainEqual(['alice', 'auth.status']);
+    expect(JSON.stringify(audit)).not.toContain(provider.saved!.access_token);
+
+    // Refresh: rotation gives a new refresh token; the new access token works, and the old refresh is dead.
+    const old = provider.saved!;
+    const refreshed = await tokenRequest(tv, {
+      grant_type: 'refresh_token',
+      refresh_token: old.refresh_token!,
+      client_id: provider.info!.client_id,
+      resource: tv.mcpUrl,
+    });
+    expect(refreshed.status).toBe(200);
+    const fresh = (await refreshed.json()) as OAuthTokens;
+    expect(fresh.refresh_token).not.toBe(old.refresh_token);
+    const ok = await tv.post(INIT, { authorization: `Bearer ${fresh.access_token}` });
+    expect(ok.status).toBe(200);
+
+    // Revocation (RFC 7009): the revoked access token is refused at /mcp with invalid_token.
+    const revoked = await fetch(`${tv.url}/as/token/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        token: fresh.access_token,
+        client_id: provider.info!.client_id,
+      }).toString(),
+    });
+    expect(revoked.status).toBe(200);
+    const dead = await tv.post(INIT, { authorization: `Bearer ${fresh.access_token}` });
+    expect(dead.status).toBe(401);
+    expect(dead.headers.get('www-authenticate')).toContain('error="invalid_token"');
+
+    // A second authorization by the same person and client is remembered: no consent page.
+    const again = new URL(authUrl);
+    again.searchParams.set('state', 'x2');
+    const remembered = await b.get(again.href);
+    expect(remembered.stopped).toBe(true);
+    expect(new URL(remembered.url).searchParams.get('code')).toBeTruthy();
+    await client.close();
+  });
+
+  it('refuses a malformed registration with invalid_client_metadata, not a 404 page', async () => {
+    const res = await fetch(`${tv.url}/as/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'bogus' }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_client_metadata' });
+    const badUris = await fetch(`${tv.url}/as/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: 'not-a-list' }),
+    });
+    expect(badUris.status).toBe(400);
+    expect(await badUris.json()).toMatchObject({ error: 'invalid_redirect_uri' });
+  });
+
+  it('refuses a replayed code (invalid_grant), a PKCE mismatch (invalid_grant), a missing resource (invalid_target), and a token for another resource', async () => {
+    const reg = (await (
+      await fetch(`${tv.url}/as/reg`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          client_name: 'Raw',
+          redirect_uris: [REDIRECT],
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code', 'refresh_token'],
+        }),
+      })
+    ).json()) as { client_id: string };
+    const b = new Browser({ stopAt: REDIRECT });
+    await signIn(b, 'carol');
+    const authorize = async (resource?: string) => {
+      const verifier = randomBytes(32).toString('base64url');
+      const u = new URL(`${tv.url}/as/auth`);
+      u.search = new URLSearchParams({
+        client_id: reg.client_id,
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+        scope: 'mcp',
+        state: randomBytes(8).toString('hex'),
+        ...(resource ? { resource } : {}),
+      }).toString();
+      let p = await b.get(u.href);
+      if (!p.stopped) p = await allow(b, p);
+      return { at: new URL(p.url), verifier };
+    };
+    const noResource = await authorize();
+    expect(noResource.at.searchParams.get('error')).toBe('invalid_target');
+
+    const { at, verifier } = await authorize(tv.mcpUrl);
+    const code = at.searchParams.get('code')!;
+    const exchange = (v: string, resource: string | undefined = tv.mcpUrl) =>
+      tokenRequest(tv, {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: REDIRECT,
+        client_id: reg.client_id,
+        code_verifier: v,
+        ...(resource ? { resource } : {}),
+      });
+    const mismatch = await exchange(randomBytes(32).toString('base64url'));
+    expect(mismatch.status).toBe(400);
+    expect(await mismatch.json()).toMatchObject({ error: 'invalid_grant' });
+
+    const second = await authorize(tv.mcpUrl);
+    const good = await tokenRequest(tv, {
+      grant_type: 'authorization_code',
+      code: second.at.searchParams.get('code')!,
+      redirect_uri: REDIRECT,
+      client_id: reg.client_id,
+      code_verifier: second.verifier,
+      resource: tv.mcpUrl,
+    });
+    expect(good.status).toBe(200);
+    const replay = await tokenRequest(tv, {
+      grant_type: 'authorization_code',
+      code: second.at.searchParams.get('code')!,
+      redirect_uri: REDIRECT,
+      client_id: reg.client_id,
+      code_verifier: second.verifier,
+      resource: tv.mcpUrl,
+    });
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
+    void verifier;
+
+    const other = await authorize('https://elsewhere.example/mcp');
+    expect(other.at.searchParams.get('error')).toBe('invalid_target');
+  });
+});
+
+/** Presses Allow on the consent page. */
+function allow(b: Browser, p: Page): Promise<Page> {
+  const action = /<form method="post" action="([^"]+)"/.exec(p.html)?.[1];
+  const csrf = /name="csrf" value="([^"]+)"/.exec(p.html)?.[1];
+  if (!action || !csrf) throw new Error(`no consent form on ${p.url}: ${p.html.slice(0, 300)}`);
+  return b.post(new URL(action, p.url).href, { csrf, decision: 'allow' });
+}
+
+function tokenRequest(tv: HostedHarness, fields: Record<string, string>): Promise<Response> {
+  return fetch(`${tv.url}/as/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
