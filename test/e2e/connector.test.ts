@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -9,6 +9,7 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type Provider from 'oidc-provider';
 import { createSignInLink } from '../../src/server/web/signin-links.js';
 import { Browser, type Page } from '../support/browser.js';
 import { type HostedHarness, INIT, startHosted } from '../support/hosted.js';
@@ -269,10 +270,33 @@ describe('toolvault as a connector (OAuth 2.1 authorization server for /mcp)', (
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
     void verifier;
 
+    // A token of this server minted for another resource is refused at /mcp, with invalid_token.
+    const provider = await tv.hosted.connector!.provider();
+    const foreign = await mint(provider, {
+      accountId: 'carol',
+      clientId: reg.client_id,
+      grantId: 'some-grant',
+      scope: 'mcp',
+      aud: 'https://elsewhere.example/mcp',
+    });
+    const refused = await tv.post(INIT, { authorization: `Bearer ${foreign}` });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect(refused.headers.get('www-authenticate')).toContain('not issued for this resource');
+
     const other = await authorize('https://elsewhere.example/mcp');
     expect(other.at.searchParams.get('error')).toBe('invalid_target');
   });
 });
+
+/**
+ * An access token straight from the provider's model, as its token endpoint would save it but with the
+ * payload the test wants (another audience, a short life): the typed constructor wants a Client object.
+ */
+function mint(provider: Provider, payload: Record<string, unknown>): Promise<string> {
+  type Init = ConstructorParameters<Provider['AccessToken']>[0];
+  return new provider.AccessToken(payload as unknown as Init).save();
+}
 
 /** Presses Allow on the consent page. */
 function allow(b: Browser, p: Page): Promise<Page> {
@@ -289,3 +313,34 @@ function tokenRequest(tv: HostedHarness, fields: Record<string, string>): Promis
     body: new URLSearchParams(fields).toString(),
   });
 }
+
+describe('an expired connector token', () => {
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
+  it('gets 401 invalid_token at /mcp, never a 200', async () => {
+    const tv = await startHosted({ env: { TOOLVAULT_CONNECTOR: '1', TOOLVAULT_SIGNIN_LINKS: '1' } });
+    try {
+      await tv.key('bob');
+      const provider = await tv.hosted.connector!.provider();
+      const token = await mint(provider, {
+        accountId: 'alice',
+        clientId: 'c',
+        grantId: 'g',
+        scope: 'mcp',
+        aud: tv.mcpUrl,
+        expiresIn: 60,
+      });
+      expect((await tv.post(INIT, { authorization: `Bearer ${token}` })).status).toBe(200);
+      // Only Date moves (oidc-provider reads the time from it); timers and sockets keep running.
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 120_000 });
+      const expired = await tv.post(INIT, { authorization: `Bearer ${token}` });
+      expect(expired.status).toBe(401);
+      expect(expired.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    } finally {
+      vi.useRealTimers();
+      await tv.close();
+    }
+  });
+});

@@ -56,6 +56,8 @@ export interface Connector {
    * a string saying why when it is ours but not for `/mcp`.
    */
   verify(token: string): Promise<ConnectorCaller | string | null>;
+  /** The oidc-provider instance (built on first use): revocation by operators, tests. */
+  provider(): Promise<Provider>;
 }
 
 export function createConnector(o: ConnectorOptions): Connector {
@@ -155,6 +157,7 @@ export function createConnector(o: ConnectorOptions): Connector {
         next();
       });
     },
+    provider: async () => (await ready()).provider,
     async verify(token) {
       if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
       const { provider } = await ready();
