@@ -100,6 +100,7 @@ describe('toolvault as a connector (OAuth 2.1 authorization server for /mcp)', (
     expect(meta['registration_endpoint']).toBe(`${tv.url}/as/reg`);
     expect(meta['token_endpoint_auth_methods_supported']).toContain('none');
     expect(meta['authorization_response_iss_parameter_supported']).toBe(true);
+    expect(meta['client_id_metadata_document_supported']).toBe(true);
   });
 
   it('connects the SDK client through DCR, sign-in and consent; it calls tools as that person and refreshes', async () => {
@@ -179,6 +180,24 @@ describe('toolvault as a connector (OAuth 2.1 authorization server for /mcp)', (
     expect(remembered.stopped).toBe(true);
     expect(new URL(remembered.url).searchParams.get('code')).toBeTruthy();
     await client.close();
+  });
+
+  it('refuses a CIMD client id that points at a private address, and one that is not https', async () => {
+    for (const clientId of [`https://127.0.0.1:1/client.json`, `http://example.com/client.json`]) {
+      const u = new URL(`${tv.url}/as/auth`);
+      u.search = new URLSearchParams({
+        client_id: clientId,
+        response_type: 'code',
+        redirect_uri: REDIRECT,
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+        resource: tv.mcpUrl,
+      }).toString();
+      const res = await fetch(u, { redirect: 'manual' });
+      // No client, so no redirect to its URI: the error page names invalid_client.
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('invalid_client');
+    }
   });
 
   it('refuses a malformed registration with invalid_client_metadata, not a 404 page', async () => {

@@ -80,6 +80,10 @@ export function createConnector(o: ConnectorOptions): Connector {
           enabled: true,
           ...(o.initialAccessToken ? { initialAccessToken: o.initialAccessToken } : {}),
         },
+        // CIMD: a client_id that is an https URL is fetched by oidc-provider itself: https only, 2.5 s timeout,
+        // a body size cap, HTTP caching (30 s to a day), special-use and private addresses refused at connect
+        // time, redirect_uris and name from the document, no shared-secret auth methods.
+        clientIdMetadataDocument: { enabled: true, ack: 'draft-02' },
         revocation: {
           enabled: true,
           allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,

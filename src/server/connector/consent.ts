@@ -61,7 +61,9 @@ export function consentRouter(d: ConsentDeps): Router {
     }
     const client = await d.provider.Client.find(clientId);
     const redirect = str(interaction.params['redirect_uri']);
-    const host = URL.canParse(redirect) ? new URL(redirect).host : '';
+    // A CIMD client is named by its own URL: its host is who vouches for the name shown.
+    const named = clientId.startsWith('https://') ? clientId : redirect;
+    const host = URL.canParse(named) ? new URL(named).host : '';
     const path = req.originalUrl.split('?')[0]!;
     const csrf = d.people.forms.issue(res, path);
     res
