@@ -178,8 +178,35 @@ describe('toolvault as a connector (OAuth 2.1 authorization server for /mcp)', (
     again.searchParams.set('state', 'x2');
     const remembered = await b.get(again.href);
     expect(remembered.stopped).toBe(true);
-    expect(new URL(remembered.url).searchParams.get('code')).toBeTruthy();
+    const code2 = new URL(remembered.url).searchParams.get('code');
+    expect(code2).toBeTruthy();
+    const second = await tokenRequest(tv, {
+      grant_type: 'authorization_code',
+      code: code2!,
+      redirect_uri: REDIRECT,
+      client_id: provider.info!.client_id,
+      code_verifier: provider.verifier,
+      resource: tv.mcpUrl,
+    });
+    expect(second.status).toBe(200);
+    const newest = (await second.json()) as OAuthTokens;
+    expect((await tv.post(INIT, { authorization: `Bearer ${newest.access_token}` })).status).toBe(200);
     await client.close();
+
+    // The person takes it back: the grant's tokens die, and the client is refused at /mcp.
+    const list = await b.get(`${tv.url}/as/grants`);
+    expect(list.html).toContain('Test Agent');
+    const revokedByPerson = await b.submitForm(list);
+    expect(revokedByPerson.html).toContain('None.');
+    const afterRevoke = await tv.post(INIT, { authorization: `Bearer ${newest.access_token}` });
+    expect(afterRevoke.status).toBe(401);
+    const refreshAfter = await tokenRequest(tv, {
+      grant_type: 'refresh_token',
+      refresh_token: newest.refresh_token!,
+      client_id: provider.info!.client_id,
+      resource: tv.mcpUrl,
+    });
+    expect(await refreshAfter.json()).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('refuses a CIMD client id that points at a private address, and one that is not https', async () => {

@@ -8,6 +8,7 @@ import type { Logger } from '../../log.js';
 import type { People } from '../web/people.js';
 import { RateLimiter } from '../rate-limit.js';
 import { consentRouter } from './consent.js';
+import { type GrantBook, type GrantRow, grantsOf, grantsRouter } from './grants.js';
 
 /**
  * toolvault as the OAuth 2.1 authorization server of its own `/mcp` (issue 14), so hosted agents (claude.ai,
@@ -56,6 +57,10 @@ export interface Connector {
    * a string saying why when it is ours but not for `/mcp`.
    */
   verify(token: string): Promise<ConnectorCaller | string | null>;
+  /** The grants a vault user gave to connector clients (for /admin and the person's own page). */
+  grantsOf(userId: string): Promise<GrantRow[]>;
+  /** Ends a grant: its refresh and access tokens die with it. */
+  revokeGrant(grantId: string): void;
   /** The oidc-provider instance (built on first use): revocation by operators, tests. */
   provider(): Promise<Provider>;
 }
@@ -64,6 +69,10 @@ export function createConnector(o: ConnectorOptions): Connector {
   const issuer = () => `${o.publicUrl()}${AS_PATH}`;
   const resource = () => `${o.publicUrl()}/mcp`;
   const store = new MemoryStore();
+  const book: GrantBook = {
+    idsFor: (userId) => store.grantIdsFor(userId),
+    revoke: (grantId) => store.revokeGrant(grantId),
+  };
   let built: Promise<{ provider: Provider; app: Express }> | undefined;
 
   const build = async () => {
@@ -135,6 +144,7 @@ export function createConnector(o: ConnectorOptions): Connector {
     app.disable('x-powered-by');
     const router = express.Router();
     router.use(consentRouter({ provider, people: o.people, log: o.log, resource }));
+    router.use(grantsRouter({ provider, book, people: o.people, log: o.log }));
     router.post('/reg', registrationLimit(o.registrationsPerMinute ?? 10, o.clock));
     const callback = provider.callback();
     router.use((req, res) => void callback(req, res));
@@ -162,6 +172,8 @@ export function createConnector(o: ConnectorOptions): Connector {
       });
     },
     provider: async () => (await ready()).provider,
+    grantsOf: async (userId) => grantsOf((await ready()).provider, book, userId),
+    revokeGrant: (grantId) => book.revoke(grantId),
     async verify(token) {
       if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
       const { provider } = await ready();
