@@ -1,17 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from '@modelcontextprotocol/sdk/shared/auth.js';
-import type Provider from 'oidc-provider';
-import { createSignInLink } from '../../src/server/web/signin-links.js';
-import { Browser, type Page } from '../support/browser.js';
+import type { OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { Browser } from '../support/browser.js';
+import { allow, mint, REDIRECT, signIn, TestOAuthProvider, tokenRequest } from '../support/connector.js';
 import { type HostedHarness, INIT, startHosted } from '../support/hosted.js';
 
 /**
@@ -20,57 +13,8 @@ import { type HostedHarness, INIT, startHosted } from '../support/hosted.js';
  * and consent, then calls tools as that person and refreshes its token. And the refusals a client can meet.
  */
 
-const REDIRECT = 'http://127.0.0.1:1/callback';
-
-class TestOAuthProvider implements OAuthClientProvider {
-  info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
-  get redirectUrl() {
-    return REDIRECT;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'Test Agent',
-      redirect_uris: [REDIRECT],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-  clientInformation() {
-    return this.info;
-  }
-  saveClientInformation(i: OAuthClientInformationMixed) {
-    this.info = i;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(t: OAuthTokens) {
-    this.saved = t;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(v: string) {
-    this.verifier = v;
-  }
-  codeVerifier() {
-    return this.verifier;
-  }
-}
-
 describe('toolvault as a connector (OAuth 2.1 authorization server for /mcp)', () => {
   let tv: HostedHarness;
-  const signIn = async (b: Browser, user: string) => {
-    const { url } = await createSignInLink(
-      { store: tv.app.vault.store, clock: tv.app.clock, publicUrl: tv.url },
-      user,
-    );
-    return b.submitForm(await b.get(url));
-  };
 
   beforeAll(async () => {
     tv = await startHosted({ env: { TOOLVAULT_CONNECTOR: '1', TOOLVAULT_SIGNIN_LINKS: '1' } });
@@ -122,7 +66,7 @@ describe('toolvault as a connector (OAuth 2.1 authorization server for /mcp)', (
     // Not signed in: the authorization lands on toolvault's sign-in page.
     const unsigned = await b.get(authUrl.href);
     expect(new URL(unsigned.url).pathname).toBe('/signin');
-    const back = await signIn(b, 'alice');
+    const back = await signIn(tv, b, 'alice');
     expect(back.html).toContain('Allow Test Agent to use your tools?');
     expect(back.html).toContain('127.0.0.1:1');
     const done = await allow(b, back);
@@ -208,157 +152,7 @@ describe('toolvault as a connector (OAuth 2.1 authorization server for /mcp)', (
     });
     expect(await refreshAfter.json()).toMatchObject({ error: 'invalid_grant' });
   });
-
-  it('refuses a CIMD client id that points at a private address, and one that is not https', async () => {
-    for (const clientId of [`https://127.0.0.1:1/client.json`, `http://example.com/client.json`]) {
-      const u = new URL(`${tv.url}/as/auth`);
-      u.search = new URLSearchParams({
-        client_id: clientId,
-        response_type: 'code',
-        redirect_uri: REDIRECT,
-        code_challenge: 'x'.repeat(43),
-        code_challenge_method: 'S256',
-        resource: tv.mcpUrl,
-      }).toString();
-      const res = await fetch(u, { redirect: 'manual' });
-      // No client, so no redirect to its URI: the error page names invalid_client.
-      expect(res.status).toBe(400);
-      expect(await res.text()).toContain('invalid_client');
-    }
-  });
-
-  it('refuses a malformed registration with invalid_client_metadata, not a 404 page', async () => {
-    const res = await fetch(`${tv.url}/as/reg`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ redirect_uris: [REDIRECT], token_endpoint_auth_method: 'bogus' }),
-    });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: 'invalid_client_metadata' });
-    const badUris = await fetch(`${tv.url}/as/reg`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ redirect_uris: 'not-a-list' }),
-    });
-    expect(badUris.status).toBe(400);
-    expect(await badUris.json()).toMatchObject({ error: 'invalid_redirect_uri' });
-  });
-
-  it('refuses a replayed code (invalid_grant), a PKCE mismatch (invalid_grant), a missing resource (invalid_target), and a token for another resource', async () => {
-    const reg = (await (
-      await fetch(`${tv.url}/as/reg`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          client_name: 'Raw',
-          redirect_uris: [REDIRECT],
-          token_endpoint_auth_method: 'none',
-          grant_types: ['authorization_code', 'refresh_token'],
-        }),
-      })
-    ).json()) as { client_id: string };
-    const b = new Browser({ stopAt: REDIRECT });
-    await signIn(b, 'carol');
-    const authorize = async (resource?: string) => {
-      const verifier = randomBytes(32).toString('base64url');
-      const u = new URL(`${tv.url}/as/auth`);
-      u.search = new URLSearchParams({
-        client_id: reg.client_id,
-        response_type: 'code',
-        redirect_uri: REDIRECT,
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-        code_challenge_method: 'S256',
-        scope: 'mcp',
-        state: randomBytes(8).toString('hex'),
-        ...(resource ? { resource } : {}),
-      }).toString();
-      let p = await b.get(u.href);
-      if (!p.stopped) p = await allow(b, p);
-      return { at: new URL(p.url), verifier };
-    };
-    const noResource = await authorize();
-    expect(noResource.at.searchParams.get('error')).toBe('invalid_target');
-
-    const { at, verifier } = await authorize(tv.mcpUrl);
-    const code = at.searchParams.get('code')!;
-    const exchange = (v: string, resource: string | undefined = tv.mcpUrl) =>
-      tokenRequest(tv, {
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: REDIRECT,
-        client_id: reg.client_id,
-        code_verifier: v,
-        ...(resource ? { resource } : {}),
-      });
-    const mismatch = await exchange(randomBytes(32).toString('base64url'));
-    expect(mismatch.status).toBe(400);
-    expect(await mismatch.json()).toMatchObject({ error: 'invalid_grant' });
-
-    const second = await authorize(tv.mcpUrl);
-    const good = await tokenRequest(tv, {
-      grant_type: 'authorization_code',
-      code: second.at.searchParams.get('code')!,
-      redirect_uri: REDIRECT,
-      client_id: reg.client_id,
-      code_verifier: second.verifier,
-      resource: tv.mcpUrl,
-    });
-    expect(good.status).toBe(200);
-    const replay = await tokenRequest(tv, {
-      grant_type: 'authorization_code',
-      code: second.at.searchParams.get('code')!,
-      redirect_uri: REDIRECT,
-      client_id: reg.client_id,
-      code_verifier: second.verifier,
-      resource: tv.mcpUrl,
-    });
-    expect(replay.status).toBe(400);
-    expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
-    void verifier;
-
-    // A token of this server minted for another resource is refused at /mcp, with invalid_token.
-    const provider = await tv.hosted.connector!.provider();
-    const foreign = await mint(provider, {
-      accountId: 'carol',
-      clientId: reg.client_id,
-      grantId: 'some-grant',
-      scope: 'mcp',
-      aud: 'https://elsewhere.example/mcp',
-    });
-    const refused = await tv.post(INIT, { authorization: `Bearer ${foreign}` });
-    expect(refused.status).toBe(401);
-    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
-    expect(refused.headers.get('www-authenticate')).toContain('not issued for this resource');
-
-    const other = await authorize('https://elsewhere.example/mcp');
-    expect(other.at.searchParams.get('error')).toBe('invalid_target');
-  });
 });
-
-/**
- * An access token straight from the provider's model, as its token endpoint would save it but with the
- * payload the test wants (another audience, a short life): the typed constructor wants a Client object.
- */
-function mint(provider: Provider, payload: Record<string, unknown>): Promise<string> {
-  type Init = ConstructorParameters<Provider['AccessToken']>[0];
-  return new provider.AccessToken(payload as unknown as Init).save();
-}
-
-/** Presses Allow on the consent page. */
-function allow(b: Browser, p: Page): Promise<Page> {
-  const action = /<form method="post" action="([^"]+)"/.exec(p.html)?.[1];
-  const csrf = /name="csrf" value="([^"]+)"/.exec(p.html)?.[1];
-  if (!action || !csrf) throw new Error(`no consent form on ${p.url}: ${p.html.slice(0, 300)}`);
-  return b.post(new URL(action, p.url).href, { csrf, decision: 'allow' });
-}
-
-function tokenRequest(tv: HostedHarness, fields: Record<string, string>): Promise<Response> {
-  return fetch(`${tv.url}/as/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
 
 describe('an expired connector token', () => {
   afterAll(() => {
