@@ -1,3 +1,4 @@
+import { type ConnectorConfig, connectorSchema, loadConnector } from './config-connector.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -63,6 +64,7 @@ const fileSchema = z
     http: httpSchema.optional(),
     jwt: jwtSchema.optional(),
     signIn: signInSchema.optional(),
+    connector: connectorSchema.optional(),
     userVerifier: userVerifierSchema.optional(),
     userVerification: userVerificationSchema.optional(),
     webhook: z
@@ -102,6 +104,8 @@ export interface Config {
   http: HttpConfig;
   /** Bearer JWTs from this issuer identify HTTP callers (besides API keys). */
   jwt: JwtConfig | undefined;
+  /** toolvault as the OAuth authorization server of /mcp (config-connector.ts). */
+  connector: ConnectorConfig;
   /** Key of the /admin dashboard (TOOLVAULT_ADMIN_KEY, env only); the dashboard is off without one. */
   adminKey: string | undefined;
   /** Signed event delivery (TOOLVAULT_WEBHOOK_URL / _SECRET / _EVENTS, or `webhook` in the file). */
@@ -278,6 +282,7 @@ export function loadConfig(
     idleAlertSec: idle ?? file.idleAlertSec ?? 24 * 3600,
     expiryWarningDays: envDays(env, 'TOOLVAULT_EXPIRY_WARNING_DAYS') ?? file.expiryWarningDays ?? 7,
     signIn: loadSignIn(env, file.signIn, jwt),
+    connector: loadConnector(env, file.connector),
     userVerifier: loadUserVerifier(env, file.userVerifier),
     userVerification: loadUserVerification(env, file.userVerification),
   };

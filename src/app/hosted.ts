@@ -1,5 +1,7 @@
 import type { App } from './app.js';
+import { randomBytes } from 'node:crypto';
 import { ApiKeys } from '../server/api-keys.js';
+import { type Connector, createConnector } from '../server/connector/authorization-server.js';
 import { type McpHttpHandle, mountMcpHttp } from '../server/http.js';
 import { callerOf, createIdentity, type Identity, userOfAuthInfo } from '../server/identity.js';
 import { JwtVerifier } from '../server/jwt.js';
@@ -13,6 +15,8 @@ import { RateLimiter, rateLimit } from '../server/rate-limit.js';
 
 export interface Hosted extends McpHttpHandle {
   identity: Identity;
+  /** toolvault's own authorization server for /mcp, when `connector.enabled`. */
+  connector: Connector | undefined;
   /** One line on how callers authenticate, for the start-up banner. */
   describeAuth(): Promise<string>;
 }
@@ -21,7 +25,23 @@ export function mountHosted(app: App): Hosted {
   const { config, log } = app;
   const apiKeys = new ApiKeys({ store: app.vault.store, clock: app.clock, log });
   const jwt = config.jwt ? new JwtVerifier(config.jwt, () => `${app.publicUrl()}/mcp`) : undefined;
+  const connector = config.connector.enabled
+    ? createConnector({
+        publicUrl: () => app.publicUrl(),
+        people: app.people,
+        log,
+        clock: app.clock,
+        // Interactions live in memory, so keys that die with the process lose nothing.
+        cookieKeys: [randomBytes(32).toString('base64url')],
+        registrationsPerMinute: config.connector.registrationsPerMinute,
+        ...(config.connector.registrationToken
+          ? { initialAccessToken: config.connector.registrationToken }
+          : {}),
+      })
+    : undefined;
+  connector?.mount(app.web);
   const identity = createIdentity({
+    ...(connector ? { connector } : {}),
     store: app.vault.store,
     apiKeys,
     jwt,
@@ -62,8 +82,10 @@ export function mountHosted(app: App): Hosted {
   return {
     ...handle,
     identity,
+    connector,
     async describeAuth() {
       const ways = ['API keys (toolvault apikeys create --user U)'];
+      if (connector) ways.push(`OAuth through ${connector.issuer()} (connectors)`);
       if (jwt) ways.push(`JWTs from ${jwt.issuer} for audience ${jwt.audience()}`);
       if (await identity.localAllowed()) {
         return `no API keys yet: serving user "${config.user}" to loopback callers without a key`;

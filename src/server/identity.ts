@@ -23,7 +23,7 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export type CallerKind = 'api_key' | 'jwt' | 'local';
+export type CallerKind = 'api_key' | 'jwt' | 'connector' | 'local';
 
 /** What the identity middleware puts in `AuthInfo.extra`. */
 export interface CallerInfo {
@@ -44,6 +44,17 @@ export interface IdentityDeps {
   /** The address the web listener binds. */
   bindHost: string;
   publicUrl: () => string;
+  /** toolvault's own authorization server for /mcp (server/connector), when mounted. */
+  connector?: {
+    issuer(): string;
+    verify(
+      token: string,
+    ): Promise<
+      | { userId: string; clientId: string; grantId: string; scopes: string[]; expiresAt: number }
+      | string
+      | null
+    >;
+  };
 }
 
 export interface Identity {
@@ -120,6 +131,16 @@ export function createIdentity(d: IdentityDeps): Identity {
       const principal = `key:${key.id}`;
       return authInfo({ userId: key.userId, via: 'api_key', principal }, { clientId: principal, scopes: [] });
     }
+    if (d.connector) {
+      const c = await d.connector.verify(token);
+      if (typeof c === 'string') return c;
+      // A refreshed token keeps its grant, so its MCP session stays its own.
+      if (c)
+        return authInfo(
+          { userId: c.userId, via: 'connector', principal: `grant:${c.grantId}` },
+          { clientId: c.clientId, scopes: c.scopes, expiresAt: c.expiresAt },
+        );
+    }
     if (d.jwt && looksLikeJwt(token)) {
       try {
         const c = await d.jwt.verify(token);
@@ -132,6 +153,7 @@ export function createIdentity(d: IdentityDeps): Identity {
         throw err;
       }
     }
+    if (d.connector) return 'unknown, expired or revoked token';
     return d.jwt ? 'not an API key or a JWT' : 'not an API key';
   };
 
@@ -172,7 +194,15 @@ export function createIdentity(d: IdentityDeps): Identity {
 
   const metadata = () => ({
     resource: resourceUrl(),
-    ...(d.jwt ? { authorization_servers: [d.jwt.issuer] } : {}),
+    ...(d.jwt || d.connector
+      ? {
+          authorization_servers: [
+            ...(d.connector ? [d.connector.issuer()] : []),
+            ...(d.jwt ? [d.jwt.issuer] : []),
+          ],
+        }
+      : {}),
+    ...(d.connector ? { scopes_supported: ['mcp'] } : {}),
     bearer_methods_supported: ['header'],
     resource_name: 'toolvault',
   });
